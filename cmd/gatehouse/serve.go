@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/config"
+	"github.com/gatehouse-auth/gatehouse/internal/domain"
+	"github.com/gatehouse-auth/gatehouse/internal/keys"
+	"github.com/gatehouse-auth/gatehouse/internal/server"
+	"github.com/gatehouse-auth/gatehouse/internal/store"
+	"github.com/gatehouse-auth/gatehouse/internal/store/sqlite"
+)
+
+func serve(env cmdEnv, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	load := config.Flags(fs, env.getenv)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	cfg, err := load()
+	if err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	logger := newLogger(cfg, env)
+	slog.SetDefault(logger)
+
+	st, sealer, err := openStore(env.ctx, cfg.Database, cfg.MasterKey, env)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := domain.EnsureAuthServers(env.ctx, st, time.Now()); err != nil {
+		return fmt.Errorf("seed authorization servers: %w", err)
+	}
+	if cfg.Demo {
+		if err := seedDemo(env, st, cfg.Issuer()); err != nil {
+			return err
+		}
+	}
+	handler, err := server.New(server.Options{
+		Store: st, Sealer: sealer, BaseURL: cfg.Issuer(), SessionLifetime: cfg.SessionLifetime, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+	}
+	ctx, cancel := context.WithCancel(env.ctx)
+	defer cancel()
+	go server.RunCleanup(ctx, st, time.Minute, time.Now)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("gatehouse is serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer(),
+		"default_issuer", cfg.Issuer()+"/oauth2/"+domain.DefaultServerID, "database", cfg.Database)
+	select {
+	case err := <-errc:
+		return err
+	case <-env.ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newLogger(cfg config.Config, env cmdEnv) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.LogLevel)) // validated already
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(env.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(env.stderr, opts))
+}
+
+// openStore opens the database and the sealer for its signing keys. Without
+// a configured master key, one is generated into a file beside the database
+// (mode 0600) with a warning: fine to try Gatehouse, not for production.
+func openStore(ctx context.Context, database, masterKey string, env cmdEnv) (*sqlite.Store, *keys.Sealer, error) {
+	if masterKey == "" {
+		path := config.Config{Database: database}.MasterKeyFile()
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			masterKey = strings.TrimSpace(string(b))
+		case errors.Is(err, os.ErrNotExist):
+			masterKey = domain.RandomToken(32)
+			if err := os.WriteFile(path, []byte(masterKey+"\n"), 0o600); err != nil {
+				return nil, nil, fmt.Errorf("write generated master key: %w", err)
+			}
+			fmt.Fprintf(env.stderr, "WARNING: no master key configured; generated one in %s.\n"+
+				"WARNING: signing keys are encrypted with it. Set GATEHOUSE_MASTER_KEY (32 random bytes, base64) in production\n"+
+				"WARNING: and keep it apart from the database.\n", path)
+		default:
+			return nil, nil, fmt.Errorf("read master key file: %w", err)
+		}
+	}
+	sealer, err := keys.NewSealer(masterKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := sqlite.Open(ctx, database)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, sealer, nil
+}
+
+// Demo resources, created once per database.
+const (
+	demoAppName     = "Gatehouse Demo App"
+	demoRedirectURI = "http://localhost:3000/authorization-code/callback"
+	demoLogin       = "demo@example.com"
+)
+
+func seedDemo(env cmdEnv, st store.Store, issuer string) error {
+	now := time.Now()
+	apps, err := st.ListApps(env.ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		if a.Name == demoAppName {
+			fmt.Fprintf(env.stdout, "Demo app already present: client id %s (its secret and the demo password were printed at first start;\n"+
+				"remove %s to start over, or create another app with 'gatehouse apps create').\n", a.ClientID, "the database file")
+			return nil
+		}
+	}
+	app, err := domain.CreateApp(env.ctx, st, domain.NewAppParams{
+		Name: demoAppName, Type: domain.AppTypeWeb, RedirectURIs: []string{demoRedirectURI},
+		PostLogoutRedirectURIs: []string{"http://localhost:3000/"},
+	}, now)
+	if err != nil {
+		return fmt.Errorf("create demo app: %w", err)
+	}
+	password := "Demo-" + domain.RandomToken(9)
+	if _, err := domain.CreateUser(env.ctx, st, domain.NewUserParams{
+		Login: demoLogin, FirstName: "Dana", LastName: "Demo", Password: password,
+	}, now); err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("create demo user: %w", err)
+	}
+	q := url.Values{
+		"client_id": {app.App.ClientID}, "response_type": {"code"}, "scope": {"openid profile email"},
+		"redirect_uri": {demoRedirectURI}, "state": {"demo-state"}, "nonce": {"demo-nonce"},
+	}
+	fmt.Fprintf(env.stdout, `
+Demo app and user created (shown once; only hashes are stored):
+  issuer          %s/oauth2/default
+  client id       %s
+  client secret   %s
+  redirect URI    %s
+  username        %s
+  password        %s
+
+Open this in a browser, sign in, and take the code from the address bar:
+  %s/oauth2/default/v1/authorize?%s
+
+`, issuer, app.App.ClientID, app.ClientSecret, demoRedirectURI, demoLogin, password, issuer, q.Encode())
+	return nil
+}

@@ -1,0 +1,139 @@
+package domain
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/store"
+)
+
+// App types, as Okta's application_type / Admin Console names them.
+const (
+	AppTypeWeb     = "web"     // server-side web app: confidential
+	AppTypeNative  = "native"  // mobile or desktop app: public, PKCE
+	AppTypeBrowser = "browser" // single-page app: public, PKCE
+	AppTypeService = "service" // machine to machine: confidential, no user
+)
+
+// Client authentication methods (RFC 7591 §2 names).
+const (
+	AuthMethodBasic = "client_secret_basic"
+	AuthMethodPost  = "client_secret_post"
+	AuthMethodNone  = "none"
+)
+
+// Grant types.
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantClientCredentials = "client_credentials"
+)
+
+// NewAppParams is what a caller supplies to register an app.
+type NewAppParams struct {
+	Name                   string
+	Type                   string
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	// AuthMethod defaults by type: client_secret_basic for confidential
+	// apps, none for public ones.
+	AuthMethod string
+}
+
+// NewApp is a registered app and its client secret, which is returned only
+// here: only its hash is stored.
+type NewApp struct {
+	App          store.App
+	ClientSecret string
+}
+
+// CreateApp validates p, generates a client id and (for confidential apps) a
+// 256-bit secret, and stores the app with the secret hashed.
+func CreateApp(ctx context.Context, st store.Apps, p NewAppParams, now time.Time) (NewApp, error) {
+	app, err := buildApp(p, now)
+	if err != nil {
+		return NewApp{}, err
+	}
+	var secret string
+	if app.TokenEndpointAuthMethod != AuthMethodNone {
+		secret = RandomToken(32)
+		app.SecretHash = HashSecret(secret)
+	}
+	if err := st.CreateApp(ctx, app); err != nil {
+		return NewApp{}, err
+	}
+	return NewApp{App: app, ClientSecret: secret}, nil
+}
+
+func buildApp(p NewAppParams, now time.Time) (store.App, error) {
+	var v ValidationError
+	name := strings.TrimSpace(p.Name)
+	if name == "" || len(name) > 100 {
+		v.add("name", "must be 1 to 100 characters")
+	}
+	public := p.Type == AppTypeNative || p.Type == AppTypeBrowser
+	app := store.App{
+		ClientID: NewID(PrefixApp), Name: name, Type: p.Type, Status: store.StatusActive, Created: now,
+		RedirectURIs: p.RedirectURIs, PostLogoutRedirectURIs: p.PostLogoutRedirectURIs,
+		PKCERequired: public, TokenEndpointAuthMethod: p.AuthMethod,
+	}
+	switch p.Type {
+	case AppTypeWeb, AppTypeNative, AppTypeBrowser:
+		app.GrantTypes = []string{GrantAuthorizationCode}
+		app.ResponseTypes = []string{"code"}
+		if len(p.RedirectURIs) == 0 {
+			v.add("redirect_uris", "at least one sign-in redirect URI is required")
+		}
+	case AppTypeService:
+		v.add("type", "service apps need the client_credentials grant, which this version does not serve yet")
+	default:
+		v.add("type", "must be one of web, native, browser, service")
+	}
+	for _, u := range p.RedirectURIs {
+		if msg := checkRedirectURI(u, p.Type); msg != "" {
+			v.add("redirect_uris", msg)
+		}
+	}
+	for _, u := range p.PostLogoutRedirectURIs {
+		if msg := checkRedirectURI(u, p.Type); msg != "" {
+			v.add("post_logout_redirect_uris", msg)
+		}
+	}
+	if app.TokenEndpointAuthMethod == "" {
+		app.TokenEndpointAuthMethod = AuthMethodBasic
+		if public {
+			app.TokenEndpointAuthMethod = AuthMethodNone
+		}
+	}
+	switch m := app.TokenEndpointAuthMethod; {
+	case public && m != AuthMethodNone:
+		v.add("token_endpoint_auth_method", "native and browser apps are public clients: use none")
+	case !public && !slices.Contains([]string{AuthMethodBasic, AuthMethodPost}, m):
+		v.add("token_endpoint_auth_method", "must be client_secret_basic or client_secret_post")
+	}
+	return app, v.err()
+}
+
+// checkRedirectURI returns why raw cannot be a redirect URI, or "".
+// RFC 6749 §3.1.2: absolute, no fragment. Web apps need http(s); native apps
+// may use a private-use scheme (RFC 8252 §7.1).
+func checkRedirectURI(raw, appType string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Scheme == "":
+		return "must be an absolute URI: " + raw
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return "must not contain a fragment: " + raw
+	case len(raw) > 1024:
+		return "must be at most 1024 characters"
+	case u.Scheme == "http" || u.Scheme == "https":
+		if u.Host == "" {
+			return "must name a host: " + raw
+		}
+	case appType != AppTypeNative:
+		return "must use http or https: " + raw
+	}
+	return ""
+}

@@ -1,0 +1,34 @@
+package domain
+
+import "strings"
+
+// FieldProblem is one reason an input was refused, tied to the field at fault.
+type FieldProblem struct {
+	Field   string
+	Message string
+}
+
+// ValidationError lists every problem found in an input, not just the first.
+type ValidationError struct {
+	Problems []FieldProblem
+}
+
+func (e *ValidationError) Error() string {
+	msgs := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		msgs[i] = p.Field + ": " + p.Message
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e *ValidationError) add(field, msg string) {
+	e.Problems = append(e.Problems, FieldProblem{field, msg})
+}
+
+// err returns e as an error when it holds any problem, else nil.
+func (e *ValidationError) err() error {
+	if len(e.Problems) == 0 {
+		return nil
+	}
+	return e
+}

@@ -1,0 +1,85 @@
+package domain
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// argon2id parameters (RFC 9106 second recommended option, with 64 MiB).
+const (
+	argonTime    = 3
+	argonMemory  = 64 * 1024
+	argonThreads = 2
+	argonKeyLen  = 32
+)
+
+// MinPasswordLength is the shortest password Gatehouse accepts.
+const MinPasswordLength = 8
+
+// ErrWeakPassword reports a password that fails the password policy.
+var ErrWeakPassword = fmt.Errorf("password must be at least %d characters", MinPasswordLength)
+
+// HashPassword returns an argon2id hash in the PHC string format.
+func HashPassword(password string) (string, error) {
+	if len(password) < MinPasswordLength {
+		return "", ErrWeakPassword
+	}
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime,
+		argonThreads, base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+}
+
+// dummyHash is checked when a login is unknown so that the answer takes as
+// long as for a known login with a wrong password.
+var dummyHash, _ = HashPassword("not a real password, only for timing")
+
+// CheckPassword reports whether password matches an argon2id or bcrypt hash.
+// An empty hash (a user without a password) never matches.
+func CheckPassword(password, hash string) bool {
+	switch {
+	case strings.HasPrefix(hash, "$argon2id$"):
+		ok, err := checkArgon2id(password, hash)
+		return err == nil && ok
+	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
+		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+	default:
+		checkArgon2id(password, dummyHash)
+		return false
+	}
+}
+
+func checkArgon2id(password, hash string) (bool, error) {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 {
+		return false, errors.New("malformed argon2id hash")
+	}
+	var version int
+	var memory uint32
+	var time uint32
+	var threads uint8
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false, errors.New("unsupported argon2 version")
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &time, &threads); err != nil {
+		return false, errors.New("malformed argon2id parameters")
+	}
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	if err != nil {
+		return false, err
+	}
+	want, err := base64.RawStdEncoding.DecodeString(parts[5])
+	if err != nil || len(want) == 0 {
+		return false, errors.New("malformed argon2id key")
+	}
+	got := argon2.IDKey([]byte(password), salt, time, memory, threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}

@@ -1,0 +1,57 @@
+package login
+
+import (
+	"net/http"
+
+	"github.com/gatehouse-auth/gatehouse/internal/apierr"
+	"github.com/gatehouse-auth/gatehouse/internal/httpx"
+	"github.com/gatehouse-auth/gatehouse/web"
+)
+
+// Handler serves the sign-out pages.
+type Handler struct {
+	Sessions *Sessions
+	Pages    *web.Pages
+}
+
+// Mount registers the sign-out routes.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /login/signout", h.signOutPage)
+	mux.HandleFunc("POST /login/signout", h.signOut)
+}
+
+type signOutData struct {
+	Login string
+	CSRF  string
+}
+
+func (h *Handler) signOutPage(w http.ResponseWriter, r *http.Request) {
+	_, u, ok, err := h.Sessions.Current(r)
+	if err != nil {
+		h.Pages.RenderError(w, http.StatusInternalServerError, "server_error", apierr.Internal(err).Description)
+		return
+	}
+	data := signOutData{CSRF: h.Sessions.CSRFToken(w, r)}
+	if ok {
+		data.Login = u.Login
+	}
+	h.Pages.Render(w, http.StatusOK, "signout.html", data)
+}
+
+func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
+	params, err := httpx.Params(r, false)
+	if err != nil {
+		h.Pages.RenderError(w, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
+	if !CheckCSRF(r, params["csrf_token"]) {
+		h.Pages.RenderError(w, http.StatusForbidden, "invalid_request", "The form has expired. Go back, reload the page and try again.")
+		return
+	}
+	if err := h.Sessions.End(r.Context(), w, r); err != nil {
+		apierr.Log(r, apierr.Internal(err))
+		h.Pages.RenderError(w, http.StatusInternalServerError, "server_error", apierr.Internal(err).Description)
+		return
+	}
+	h.Pages.Render(w, http.StatusOK, "signedout.html", nil)
+}

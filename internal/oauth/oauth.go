@@ -1,0 +1,171 @@
+package oauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/apierr"
+	"github.com/gatehouse-auth/gatehouse/internal/keys"
+	"github.com/gatehouse-auth/gatehouse/internal/login"
+	"github.com/gatehouse-auth/gatehouse/internal/store"
+	"github.com/gatehouse-auth/gatehouse/web"
+)
+
+// Handler serves the protocol endpoints.
+type Handler struct {
+	store    store.Store
+	keys     *keys.Manager
+	sessions *login.Sessions
+	pages    *web.Pages
+	baseURL  string
+	orgID    string
+	now      func() time.Time
+	grants   map[string]grantHandler
+
+	mu      sync.RWMutex
+	servers map[string]*authServer
+}
+
+// Config is what New needs.
+type Config struct {
+	Store    store.Store
+	Keys     *keys.Manager
+	Sessions *login.Sessions
+	Pages    *web.Pages
+	// BaseURL is the public base URL without a trailing slash.
+	BaseURL string
+	Now     func() time.Time
+}
+
+// New returns the protocol handler.
+func New(c Config) *Handler {
+	h := &Handler{
+		store: c.Store, keys: c.Keys, sessions: c.Sessions, pages: c.Pages, baseURL: c.BaseURL,
+		orgID: orgID(c.BaseURL), now: c.Now, servers: map[string]*authServer{},
+	}
+	h.grants = map[string]grantHandler{
+		"authorization_code": h.authorizationCodeGrant,
+	}
+	return h
+}
+
+// orgID derives a stable Okta-style org id ("00o…", the idp claim) from the
+// base URL, so every replica agrees on it without storing it.
+func orgID(baseURL string) string {
+	const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	sum := sha256.Sum256([]byte("gatehouse-org:" + baseURL))
+	id := []byte("00o")
+	for _, b := range sum[:17] {
+		id = append(id, base62[int(b)%62])
+	}
+	return string(id)
+}
+
+// Mount registers every endpoint of the org server and of custom servers.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	for _, prefix := range []string{"/oauth2", "/oauth2/{as}"} {
+		mux.HandleFunc("GET "+prefix+"/v1/authorize", h.withServer(h.authorize))
+		mux.HandleFunc("POST "+prefix+"/v1/authorize", h.withServer(h.authorize))
+		mux.HandleFunc("POST "+prefix+"/v1/token", h.withServer(h.token))
+		mux.HandleFunc("GET "+prefix+"/v1/userinfo", h.withServer(h.userinfo))
+		mux.HandleFunc("POST "+prefix+"/v1/userinfo", h.withServer(h.userinfo))
+		mux.HandleFunc("GET "+prefix+"/v1/keys", h.withServer(h.jwks))
+		mux.HandleFunc("POST "+prefix+"/v1/signin", h.withServer(h.signIn))
+	}
+	// Discovery: the org server's documents sit at the root, a custom
+	// server's under its issuer (OIDC Discovery §4, RFC 8414 §3).
+	mux.HandleFunc("GET /.well-known/openid-configuration", h.withServer(h.openIDConfiguration))
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server", h.withServer(h.oauthMetadata))
+	mux.HandleFunc("GET /oauth2/{as}/.well-known/openid-configuration", h.withServer(h.openIDConfiguration))
+	mux.HandleFunc("GET /oauth2/{as}/.well-known/oauth-authorization-server", h.withServer(h.oauthMetadata))
+}
+
+// authServer is a resolved authorization server with its derived URLs.
+type authServer struct {
+	store.AuthServer
+	Issuer   string
+	Audience string
+	// Endpoints is the URL prefix of the /v1/… endpoints; EndpointsPath
+	// is its path alone.
+	Endpoints     string
+	EndpointsPath string
+
+	discoveryOnce sync.Once
+	oidcDoc       []byte
+	oauthDoc      []byte
+}
+
+type serverHandler func(w http.ResponseWriter, r *http.Request, as *authServer)
+
+// withServer resolves the authorization server named in the path, answering
+// Okta's 404 body for an unknown or inactive one.
+func (h *Handler) withServer(next serverHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("as")
+		as, err := h.server(r.Context(), id)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				apierr.WriteJSON(w, r, apierr.Newf(apierr.NotFound, "Not found: Resource not found: %s (AuthorizationServer)", printableID(id)))
+				return
+			}
+			apierr.WriteJSON(w, r, apierr.Internal(err))
+			return
+		}
+		next(w, r, as)
+	}
+}
+
+// server returns the authorization server for a path id ("" is the org
+// server). Servers are cached after the first lookup.
+func (h *Handler) server(ctx context.Context, pathID string) (*authServer, error) {
+	id := pathID
+	switch {
+	case pathID == "":
+		id = store.OrgServerID
+	case pathID == store.OrgServerID || len(pathID) > 64:
+		return nil, store.ErrNotFound // the org server is only served without an id
+	}
+	h.mu.RLock()
+	as, ok := h.servers[id]
+	h.mu.RUnlock()
+	if ok {
+		return as, nil
+	}
+	rec, err := h.store.GetAuthServer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Status != store.StatusActive {
+		return nil, store.ErrNotFound
+	}
+	as = &authServer{AuthServer: rec}
+	if id == store.OrgServerID {
+		as.Issuer, as.Audience, as.EndpointsPath = h.baseURL, h.baseURL, "/oauth2/v1"
+	} else {
+		as.Issuer, as.Audience, as.EndpointsPath = h.baseURL+"/oauth2/"+id, rec.Audience, "/oauth2/"+id+"/v1"
+	}
+	as.Endpoints = h.baseURL + as.EndpointsPath
+	h.mu.Lock()
+	if cached, ok := h.servers[id]; ok {
+		as = cached
+	} else {
+		h.servers[id] = as
+	}
+	h.mu.Unlock()
+	return as, nil
+}
+
+func printableID(id string) string {
+	out := make([]rune, 0, len(id))
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f {
+			r = '?'
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}

@@ -1,0 +1,115 @@
+// Package server assembles Gatehouse's HTTP service: it mounts each feature
+// package's routes on one ServeMux, wraps them once in the shared middleware
+// (request id, access log, panic recovery, security headers, cross-origin
+// form protection), serves /healthz, /readyz and static assets, and runs the
+// background cleanup of expired rows.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/apierr"
+	"github.com/gatehouse-auth/gatehouse/internal/httpx"
+	"github.com/gatehouse-auth/gatehouse/internal/keys"
+	"github.com/gatehouse-auth/gatehouse/internal/login"
+	"github.com/gatehouse-auth/gatehouse/internal/oauth"
+	"github.com/gatehouse-auth/gatehouse/internal/store"
+	"github.com/gatehouse-auth/gatehouse/web"
+)
+
+// Options is what New needs.
+type Options struct {
+	Store           store.Store
+	Sealer          *keys.Sealer
+	BaseURL         string
+	SessionLifetime time.Duration
+	Logger          *slog.Logger
+	Now             func() time.Time
+}
+
+// New returns the complete HTTP handler.
+func New(o Options) (http.Handler, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	pages, err := web.NewPages()
+	if err != nil {
+		return nil, err
+	}
+	sessions := login.NewSessions(o.Store, o.SessionLifetime, httpx.BaseURLIsHTTPS(o.BaseURL), o.Now)
+	km := keys.NewManager(o.Store, o.Sealer, o.Now)
+
+	mux := http.NewServeMux()
+	oauth.New(oauth.Config{Store: o.Store, Keys: km, Sessions: sessions, Pages: pages, BaseURL: o.BaseURL, Now: o.Now}).Mount(mux)
+	(&login.Handler{Sessions: sessions, Pages: pages}).Mount(mux)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", readyz(o.Store))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			http.Redirect(w, r, "/login/signout", http.StatusFound)
+			return
+		}
+		apierr.WriteJSON(w, r, apierr.Newf(apierr.NotFound, "Not found: Resource not found: %s", r.URL.Path))
+	})
+
+	// Cross-origin form posts are refused on top of the per-form CSRF token.
+	// Protocol endpoints are meant for cross-origin callers: apps POST to
+	// /authorize and call /token and /userinfo without cookies.
+	cop := http.NewCrossOriginProtection()
+	for _, prefix := range []string{"/oauth2/v1/", "/oauth2/{as}/v1/"} {
+		for _, ep := range []string{"authorize", "token", "userinfo"} {
+			cop.AddInsecureBypassPattern("POST " + prefix + ep)
+		}
+	}
+	var h http.Handler = mux
+	h = cop.Handler(h)
+	h = securityHeaders(h)
+	h = recoverPanics(h)
+	h = accessLog(o.Logger, h)
+	h = requestID(h)
+	return h, nil
+}
+
+func readyz(st store.Store) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			slog.WarnContext(r.Context(), "not ready", "error", err)
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	}
+}
+
+// RunCleanup deletes expired codes, sessions and revocation records in
+// bounded batches until ctx ends.
+func RunCleanup(ctx context.Context, st store.Store, every time.Duration, now func() time.Time) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for {
+				n, err := st.DeleteExpired(ctx, now(), 500)
+				if err != nil {
+					slog.Warn("cleanup of expired rows failed", "error", err)
+					break
+				}
+				if n < 500 {
+					break
+				}
+			}
+		}
+	}
+}

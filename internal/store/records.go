@@ -1,0 +1,114 @@
+package store
+
+import "time"
+
+// Status values shared by apps, users and authorization servers, spelled as
+// Okta spells them.
+const (
+	StatusActive   = "ACTIVE"
+	StatusInactive = "INACTIVE"
+)
+
+// AuthServer is an authorization server. The org server has ID OrgServerID;
+// custom servers have an "aus…" id or "default".
+type AuthServer struct {
+	ID          string
+	Name        string
+	Description string
+	Audience    string
+	Status      string
+	Created     time.Time
+}
+
+// OrgServerID is the internal id of the org authorization server, which is
+// served at /oauth2/v1 and never by id.
+const OrgServerID = "org"
+
+// App is an OAuth 2.0 client application (Okta: an OIDC app integration).
+type App struct {
+	ClientID                string
+	Name                    string
+	Type                    string // web, native, browser, service
+	TokenEndpointAuthMethod string // client_secret_basic, client_secret_post, none
+	// SecretHash is the hex SHA-256 of the client secret; empty for public clients.
+	SecretHash             string
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	GrantTypes             []string
+	ResponseTypes          []string
+	PKCERequired           bool
+	Status                 string
+	Created                time.Time
+}
+
+// User is a person in the directory.
+type User struct {
+	ID           string
+	Login        string
+	Email        string
+	FirstName    string
+	LastName     string
+	DisplayName  string
+	MobilePhone  string
+	StreetAddr   string
+	City         string
+	State        string
+	ZipCode      string
+	CountryCode  string
+	Locale       string
+	TimeZone     string
+	PasswordHash string
+	Status       string
+	Created      time.Time
+	Updated      time.Time
+}
+
+// Session is a browser sign-in session.
+type Session struct {
+	IDHash    string
+	UserID    string
+	AuthTime  time.Time
+	AMR       []string
+	Created   time.Time
+	ExpiresAt time.Time
+}
+
+// Code is an authorization code and everything it was bound to at /authorize.
+type Code struct {
+	Hash                string
+	AuthServerID        string
+	ClientID            string
+	UserID              string
+	SessionIDHash       string
+	RedirectURI         string
+	Scopes              []string
+	Nonce               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	AuthTime            time.Time
+	AMR                 []string
+	// AccessTokenJTI is chosen when the code is made, so that a replayed code
+	// can revoke the access token its first redemption issued without a
+	// second write on the token path.
+	AccessTokenJTI string
+	ExpiresAt      time.Time
+	Created        time.Time
+}
+
+// SigningKey is one private key of an authorization server.
+type SigningKey struct {
+	KID          string
+	AuthServerID string
+	Alg          string
+	// PrivateKey is the key in PKCS#8 DER form.
+	PrivateKey []byte
+	Status     string // current, next, previous
+	Created    time.Time
+}
+
+// Key statuses.
+const (
+	KeyCurrent  = "current"
+	KeyNext     = "next"
+	KeyPrevious = "previous"
+)

@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Backends translate driver errors into these so that no
+// caller imports a driver.
+var (
+	ErrNotFound    = errors.New("store: not found")
+	ErrConflict    = errors.New("store: conflict")
+	ErrAlreadyUsed = errors.New("store: already used")
+)
+
+// Store is every capability a backend provides.
+type Store interface {
+	AuthServers
+	Apps
+	Users
+	Sessions
+	Codes
+	SigningKeys
+	RevokedTokens
+	// Ping reports whether the backend can serve requests (for /readyz).
+	Ping(ctx context.Context) error
+	// DeleteExpired removes up to limit expired codes, sessions and
+	// revocation records and reports how many rows went.
+	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
+	Close() error
+}
+
+// AuthServers holds the authorization servers (the org server and custom ones).
+type AuthServers interface {
+	CreateAuthServer(ctx context.Context, as AuthServer) error
+	GetAuthServer(ctx context.Context, id string) (AuthServer, error)
+	ListAuthServers(ctx context.Context) ([]AuthServer, error)
+}
+
+// Apps holds OAuth client applications.
+type Apps interface {
+	CreateApp(ctx context.Context, app App) error
+	// GetApp finds an app by its client id.
+	GetApp(ctx context.Context, clientID string) (App, error)
+	ListApps(ctx context.Context) ([]App, error)
+}
+
+// Users holds the directory.
+type Users interface {
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, id string) (User, error)
+	// GetUserByLogin matches the login case-insensitively.
+	GetUserByLogin(ctx context.Context, login string) (User, error)
+}
+
+// Sessions holds browser sign-in sessions, keyed by the hash of the cookie value.
+type Sessions interface {
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession returns the unexpired session with this id hash, with its
+	// user, in one round trip.
+	GetSession(ctx context.Context, idHash string, now time.Time) (Session, User, error)
+	DeleteSession(ctx context.Context, idHash string) error
+}
+
+// Codes holds authorization codes, keyed by the hash of the code value.
+type Codes interface {
+	CreateCode(ctx context.Context, c Code) error
+	// RedeemCode marks the code used and returns it with its user, atomically.
+	// Exactly one caller of any number racing on one code succeeds. Later
+	// callers get ErrAlreadyUsed together with the code record (so that the
+	// caller can revoke what the first redemption issued); an unknown or
+	// expired code gets ErrNotFound.
+	RedeemCode(ctx context.Context, hash string, now time.Time) (Code, User, error)
+}
+
+// SigningKeys holds the JSON Web Keys that sign tokens, per authorization server.
+type SigningKeys interface {
+	// CreateSigningKey stores a key; a second key for the same server and
+	// status "current" when one exists is ErrConflict, so replicas starting
+	// together create exactly one.
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+	ListSigningKeys(ctx context.Context, authServerID string) ([]SigningKey, error)
+}
+
+// RevokedTokens records revoked self-contained tokens (JWT access tokens) by
+// jti until they would have expired anyway.
+type RevokedTokens interface {
+	RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error
+	IsTokenRevoked(ctx context.Context, jti string) (bool, error)
+}

@@ -1,0 +1,134 @@
+// Package token mints and parses the tokens Gatehouse issues: ID tokens and
+// JWT access tokens with Okta's claims, signed by the authorization
+// server's current key, and the opaque values (codes, session ids) whose
+// hashes the store keeps.
+package token
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/domain"
+	"github.com/gatehouse-auth/gatehouse/internal/keys"
+	"github.com/gatehouse-auth/gatehouse/internal/oauth/wire"
+	"github.com/gatehouse-auth/gatehouse/internal/store"
+)
+
+// Lifetimes Okta uses for the org and default servers.
+const (
+	AccessTokenLifetime = time.Hour
+	IDTokenLifetime     = time.Hour
+	CodeLifetime        = 300 * time.Second
+)
+
+// Grant is what a token response is minted from.
+type Grant struct {
+	Issuer   string
+	Audience string // access token aud
+	IDP      string // the org id, Okta's idp claim for locally signed-in users
+	ClientID string
+	User     store.User
+	Scopes   []string
+	AuthTime time.Time
+	AMR      []string
+	Nonce    string
+	// AccessTokenJTI is the access token's id (without the "AT." prefix).
+	AccessTokenJTI string
+}
+
+// Issued is what Mint produced.
+type Issued struct {
+	AccessToken string
+	IDToken     string // empty unless openid was granted
+	ExpiresIn   int64
+	ExpiresAt   time.Time
+}
+
+// Mint signs the access token and, when openid was granted, the ID token.
+func Mint(set *keys.Set, g Grant, now time.Time) (Issued, error) {
+	iat := now.Unix()
+	exp := now.Add(AccessTokenLifetime)
+	at := wire.AccessTokenClaims{
+		Ver: 1, Jti: "AT." + g.AccessTokenJTI, Iss: g.Issuer, Aud: g.Audience, Iat: iat, Exp: exp.Unix(),
+		Cid: g.ClientID, UID: g.User.ID, Scp: g.Scopes, AuthTime: g.AuthTime.Unix(), Sub: g.User.Login,
+	}
+	raw, err := signJSON(set, at)
+	if err != nil {
+		return Issued{}, err
+	}
+	out := Issued{AccessToken: raw, ExpiresIn: int64(AccessTokenLifetime / time.Second), ExpiresAt: exp}
+	if !slices.Contains(g.Scopes, domain.ScopeOpenID) {
+		return out, nil
+	}
+	id := wire.IDTokenClaims{
+		Sub: g.User.ID, Ver: 1, Iss: g.Issuer, Aud: g.ClientID, Iat: iat,
+		Exp: now.Add(IDTokenLifetime).Unix(), Jti: "ID." + domain.RandomToken(15), AMR: g.AMR, IDP: g.IDP,
+		Nonce: g.Nonce, AuthTime: g.AuthTime.Unix(), AtHash: LeftHalfHash(raw),
+	}
+	// Okta's code flow puts only the minimal profile claims in the ID token;
+	// the rest come from /userinfo.
+	if slices.Contains(g.Scopes, domain.ScopeProfile) {
+		id.Name = DisplayName(g.User)
+		id.PreferredUsername = g.User.Login
+	}
+	if slices.Contains(g.Scopes, domain.ScopeEmail) {
+		id.Email = g.User.Email
+	}
+	if out.IDToken, err = signJSON(set, id); err != nil {
+		return Issued{}, err
+	}
+	return out, nil
+}
+
+func signJSON(set *keys.Set, claims any) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	return set.Sign(payload)
+}
+
+// LeftHalfHash is the OIDC Core §3.1.3.6 at_hash / c_hash for RS256:
+// base64url of the left half of the SHA-256 of the ASCII value.
+func LeftHalfHash(value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+}
+
+// DisplayName is the name claim of a user: display name, else first and
+// last name, else the login.
+func DisplayName(u store.User) string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	if n := strings.TrimSpace(u.FirstName + " " + u.LastName); n != "" {
+		return n
+	}
+	return u.Login
+}
+
+// ErrInvalidToken covers every way an access token can fail validation; the
+// reason is not told to the caller (RFC 6750 §3.1 invalid_token).
+var ErrInvalidToken = errors.New("token: invalid access token")
+
+// ParseAccessToken verifies an access token's signature with set and checks
+// that issuer issued it and that it has not expired.
+func ParseAccessToken(set *keys.Set, raw, issuer string, now time.Time) (wire.AccessTokenClaims, error) {
+	var c wire.AccessTokenClaims
+	payload, err := set.Verify(raw)
+	if err != nil {
+		return c, ErrInvalidToken
+	}
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return c, ErrInvalidToken
+	}
+	if c.Iss != issuer || c.Exp <= now.Unix() || !strings.HasPrefix(c.Jti, "AT.") {
+		return c, ErrInvalidToken
+	}
+	return c, nil
+}
