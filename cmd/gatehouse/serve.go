@@ -175,6 +175,10 @@ Demo app and user created (shown once; only hashes are stored):
 Open this in a browser, sign in, and take the code from the address bar:
   %s/oauth2/default/v1/authorize?%s
 
-`, issuer, app.App.ClientID, app.ClientSecret, demoRedirectURI, demoLogin, password, issuer, q.Encode())
+For the README's curl walkthrough, paste these into your shell:
+  export GH_CLIENT_ID=%s GH_CLIENT_SECRET=%s GH_PASSWORD=%s
+
+`, issuer, app.App.ClientID, app.ClientSecret, demoRedirectURI, demoLogin, password, issuer, q.Encode(),
+		app.App.ClientID, app.ClientSecret, password)
 	return nil
 }
