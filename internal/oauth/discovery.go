@@ -60,11 +60,10 @@ func (h *Handler) oauthMetadata(w http.ResponseWriter, r *http.Request, as *auth
 	writePublicJSON(w, doc, "")
 }
 
-// writePublicJSON writes a cacheable, CORS-open JSON document.
+// writePublicJSON writes a cacheable JSON document.
 func writePublicJSON(w http.ResponseWriter, body []byte, etag string) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Cache-Control", "public, max-age=3600, must-revalidate")
 	if etag != "" {
 		h.Set("ETag", etag)

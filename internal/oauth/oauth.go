@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,18 +71,30 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	for _, prefix := range []string{"/oauth2", "/oauth2/{as}"} {
 		mux.HandleFunc("GET "+prefix+"/v1/authorize", h.withServer(h.authorize))
 		mux.HandleFunc("POST "+prefix+"/v1/authorize", h.withServer(h.authorize))
-		mux.HandleFunc("POST "+prefix+"/v1/token", h.withServer(h.token))
-		mux.HandleFunc("GET "+prefix+"/v1/userinfo", h.withServer(h.userinfo))
-		mux.HandleFunc("POST "+prefix+"/v1/userinfo", h.withServer(h.userinfo))
-		mux.HandleFunc("GET "+prefix+"/v1/keys", h.withServer(h.jwks))
 		mux.HandleFunc("POST "+prefix+"/v1/signin", h.withServer(h.signIn))
+		// Endpoints that browser apps call with fetch: no cookies are involved,
+		// so any origin may read the answers (CORS without credentials).
+		for _, ep := range []struct {
+			path    string
+			methods []string
+			handle  serverHandler
+		}{
+			{"/v1/token", []string{"POST"}, h.token},
+			{"/v1/userinfo", []string{"GET", "POST"}, h.userinfo},
+			{"/v1/keys", []string{"GET"}, h.jwks},
+		} {
+			for _, m := range ep.methods {
+				mux.HandleFunc(m+" "+prefix+ep.path, cors(h.withServer(ep.handle)))
+			}
+			mux.HandleFunc("OPTIONS "+prefix+ep.path, preflight(ep.methods))
+		}
 	}
 	// Discovery: the org server's documents sit at the root, a custom
 	// server's under its issuer (OIDC Discovery §4, RFC 8414 §3).
-	mux.HandleFunc("GET /.well-known/openid-configuration", h.withServer(h.openIDConfiguration))
-	mux.HandleFunc("GET /.well-known/oauth-authorization-server", h.withServer(h.oauthMetadata))
-	mux.HandleFunc("GET /oauth2/{as}/.well-known/openid-configuration", h.withServer(h.openIDConfiguration))
-	mux.HandleFunc("GET /oauth2/{as}/.well-known/oauth-authorization-server", h.withServer(h.oauthMetadata))
+	mux.HandleFunc("GET /.well-known/openid-configuration", cors(h.withServer(h.openIDConfiguration)))
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server", cors(h.withServer(h.oauthMetadata)))
+	mux.HandleFunc("GET /oauth2/{as}/.well-known/openid-configuration", cors(h.withServer(h.openIDConfiguration)))
+	mux.HandleFunc("GET /oauth2/{as}/.well-known/oauth-authorization-server", cors(h.withServer(h.oauthMetadata)))
 }
 
 // authServer is a resolved authorization server with its derived URLs.
@@ -157,6 +170,29 @@ func (h *Handler) server(ctx context.Context, pathID string) (*authServer, error
 	}
 	h.mu.Unlock()
 	return as, nil
+}
+
+// cors lets any origin read the answer; requests carry no cookies.
+func cors(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") != "" {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+		}
+		next(w, r)
+	}
+}
+
+// preflight answers a CORS pre-flight request for an endpoint.
+func preflight(methods []string) http.HandlerFunc {
+	allow := strings.Join(append(methods, "OPTIONS"), ", ")
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Methods", allow)
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept")
+		h.Set("Access-Control-Max-Age", "3600")
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 func printableID(id string) string {
