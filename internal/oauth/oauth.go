@@ -21,6 +21,7 @@ type Handler struct {
 	store    store.Store
 	keys     *keys.Manager
 	sessions *login.Sessions
+	throttle *login.Throttle
 	pages    *web.Pages
 	baseURL  string
 	orgID    string
@@ -47,12 +48,20 @@ func New(c Config) *Handler {
 	h := &Handler{
 		store: c.Store, keys: c.Keys, sessions: c.Sessions, pages: c.Pages, baseURL: c.BaseURL,
 		orgID: orgID(c.BaseURL), now: c.Now, servers: map[string]*authServer{},
+		throttle: login.NewThrottle(signInBurst, signInRefill, c.Now),
 	}
 	h.grants = map[string]grantHandler{
 		"authorization_code": h.authorizationCodeGrant,
 	}
 	return h
 }
+
+// Sign-in throttling: per login and per client address, signInBurst
+// failures at once, then one more per signInRefill.
+const (
+	signInBurst  = 10
+	signInRefill = 30 * time.Second
+)
 
 // orgID derives a stable Okta-style org id ("00o…", the idp claim) from the
 // base URL, so every replica agrees on it without storing it.

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 
@@ -22,6 +23,18 @@ type signInPage struct {
 // signInFailed is the one message for every failed sign-in, so that the
 // page never tells which logins exist.
 const signInFailed = "Unable to sign in. Check your username and password."
+
+const signInThrottled = "Too many failed sign-in attempts. Wait a minute and try again."
+
+// clientIP is the peer address. Forwarded headers are not trusted: a proxy
+// in front makes every user share its address, which only tightens limits.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
 
 func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, as *authServer, req *authorizeRequest, username string, status int, msg string) {
 	pending := url.Values{}
@@ -59,12 +72,18 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, as *authServer)
 		h.authorizeError(w, r, as, target, aerr)
 		return
 	}
+	ip := clientIP(r)
+	if !h.throttle.Allowed(form["username"], ip) {
+		h.renderSignIn(w, r, as, req, form["username"], http.StatusTooManyRequests, signInThrottled)
+		return
+	}
 	user, ok, err := domain.Authenticate(r.Context(), h.store, form["username"], form["password"])
 	if err != nil {
 		h.authorizeError(w, r, as, target, apierr.Internal(err))
 		return
 	}
 	if !ok {
+		h.throttle.Failed(form["username"], ip)
 		h.renderSignIn(w, r, as, req, form["username"], http.StatusUnauthorized, signInFailed)
 		return
 	}

@@ -7,6 +7,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -44,6 +45,9 @@ func New(o Options) (http.Handler, error) {
 	}
 	sessions := login.NewSessions(o.Store, o.SessionLifetime, httpx.BaseURLIsHTTPS(o.BaseURL), o.Now)
 	km := keys.NewManager(o.Store, o.Sealer, o.Now)
+	if err := warmKeys(o.Store, km); err != nil {
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
 	oauth.New(oauth.Config{Store: o.Store, Keys: km, Sessions: sessions, Pages: pages, BaseURL: o.BaseURL, Now: o.Now}).Mount(mux)
@@ -75,6 +79,24 @@ func New(o Options) (http.Handler, error) {
 	h = accessLog(o.Logger, h)
 	h = requestID(h)
 	return h, nil
+}
+
+// warmKeys loads (or on first start creates) every server's signing keys
+// before serving, so that no request pays for key generation or parsing and
+// a wrong master key stops the start with a clear message.
+func warmKeys(st store.Store, km *keys.Manager) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	servers, err := st.ListAuthServers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, as := range servers {
+		if _, err := km.Get(ctx, as.ID); err != nil {
+			return fmt.Errorf("signing keys of authorization server %s: %w", as.ID, err)
+		}
+	}
+	return nil
 }
 
 func readyz(st store.Store) http.HandlerFunc {
