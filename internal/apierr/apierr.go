@@ -34,6 +34,8 @@ const (
 	TemporarilyUnavailable
 	InvalidToken
 	InsufficientScope
+	RequestNotSupported
+	RequestURINotSupported
 	NotFound
 	MethodNotAllowed
 )
@@ -60,6 +62,8 @@ var table = map[Kind]row{
 	TemporarilyUnavailable:  {"temporarily_unavailable", http.StatusServiceUnavailable, false, "The service is temporarily unavailable. Try again later."},
 	InvalidToken:            {"invalid_token", http.StatusUnauthorized, false, "The access token is invalid."},
 	InsufficientScope:       {"insufficient_scope", http.StatusForbidden, false, "The access token does not carry the required scope."},
+	RequestNotSupported:     {"request_not_supported", http.StatusBadRequest, false, "Request objects (the 'request' parameter) are not supported."},
+	RequestURINotSupported:  {"request_uri_not_supported", http.StatusBadRequest, false, "The 'request_uri' parameter is not supported."},
 	NotFound:                {"E0000007", http.StatusNotFound, true, "Not found: Resource not found"},
 	MethodNotAllowed:        {"E0000022", http.StatusMethodNotAllowed, true, "The endpoint does not support the provided HTTP method"},
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,23 +115,76 @@ func redactDSN(dsn string) string {
 	return u.Redacted()
 }
 
+// setting ties one Config field to its flag and environment variable.
+type setting struct {
+	flag, env, usage string
+	field            func(*Config) any // a pointer to the field: *string, *bool or *time.Duration
+}
+
+var settings = []setting{
+	{"addr", "GATEHOUSE_ADDR", "listen address `host:port`", func(c *Config) any { return &c.Addr }},
+	{"base-url", "GATEHOUSE_BASE_URL", "public base `URL`, the org issuer (default http://{addr})", func(c *Config) any { return &c.BaseURL }},
+	{"database", "GATEHOUSE_DATABASE", "SQLite database `file`", func(c *Config) any { return &c.Database }},
+	{"master-key", "GATEHOUSE_MASTER_KEY", "`key` that encrypts signing keys at rest", func(c *Config) any { return &c.MasterKey }},
+	{"session-lifetime", "GATEHOUSE_SESSION_LIFETIME", "sign-in session `lifetime`", func(c *Config) any { return &c.SessionLifetime }},
+	{"log-level", "GATEHOUSE_LOG_LEVEL", "log `level`: debug, info, warn or error", func(c *Config) any { return &c.LogLevel }},
+	{"log-format", "GATEHOUSE_LOG_FORMAT", "log `format`: text or json", func(c *Config) any { return &c.LogFormat }},
+	{"demo", "GATEHOUSE_DEMO", "seed a ready-to-try app and user", func(c *Config) any { return &c.Demo }},
+}
+
+// set parses raw into the field that ptr points at.
+func set(ptr any, raw string) error {
+	switch p := ptr.(type) {
+	case *string:
+		*p = raw
+	case *bool:
+		v, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a boolean", raw)
+		}
+		*p = v
+	case *time.Duration:
+		v, err := time.ParseDuration(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 90m or 2h", raw)
+		}
+		*p = v
+	}
+	return nil
+}
+
+// rawFlag records a flag's text; it is parsed after the file and the
+// environment are applied, so that flags win.
+type rawFlag struct {
+	value  string
+	isBool bool
+}
+
+func (f *rawFlag) String() string     { return f.value }
+func (f *rawFlag) Set(v string) error { f.value = v; return nil }
+func (f *rawFlag) IsBoolFlag() bool   { return f.isBool }
+
 // Flags registers the serve flags on fs and returns a function that, after
 // fs.Parse, builds the configuration: defaults, then the YAML file named by
 // --config or GATEHOUSE_CONFIG, then GATEHOUSE_* variables, then the flags
 // that were given.
 func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) {
-	d := Default()
-	var flagCfg Config
 	var file string
 	fs.StringVar(&file, "config", "", "YAML configuration file (env GATEHOUSE_CONFIG)")
-	fs.StringVar(&flagCfg.Addr, "addr", d.Addr, "listen address host:port (env GATEHOUSE_ADDR)")
-	fs.StringVar(&flagCfg.BaseURL, "base-url", "", "public base URL, the org issuer (env GATEHOUSE_BASE_URL; default http://{addr})")
-	fs.StringVar(&flagCfg.Database, "database", d.Database, "SQLite database file (env GATEHOUSE_DATABASE)")
-	fs.StringVar(&flagCfg.MasterKey, "master-key", "", "key that encrypts signing keys at rest (env GATEHOUSE_MASTER_KEY)")
-	fs.DurationVar(&flagCfg.SessionLifetime, "session-lifetime", d.SessionLifetime, "sign-in session lifetime (env GATEHOUSE_SESSION_LIFETIME)")
-	fs.StringVar(&flagCfg.LogLevel, "log-level", d.LogLevel, "debug, info, warn or error (env GATEHOUSE_LOG_LEVEL)")
-	fs.StringVar(&flagCfg.LogFormat, "log-format", d.LogFormat, "text or json (env GATEHOUSE_LOG_FORMAT)")
-	fs.BoolVar(&flagCfg.Demo, "demo", false, "seed a ready-to-try app and user (env GATEHOUSE_DEMO)")
+	def := Default()
+	raws := make([]*rawFlag, len(settings))
+	for i, st := range settings {
+		raws[i] = &rawFlag{}
+		switch p := st.field(&def).(type) {
+		case *bool:
+			raws[i].isBool = true // shown without a default: false is the zero value
+		case *string:
+			raws[i].value = *p
+		case *time.Duration:
+			raws[i].value = p.String()
+		}
+		fs.Var(raws[i], st.flag, st.usage+" (env "+st.env+")")
+	}
 	return func() (Config, error) {
 		cfg := Default()
 		if file == "" {
@@ -141,29 +195,24 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) 
 				return cfg, err
 			}
 		}
-		if err := applyEnv(&cfg, getenv); err != nil {
-			return cfg, err
-		}
-		fs.Visit(func(f *flag.Flag) {
-			switch f.Name {
-			case "addr":
-				cfg.Addr = flagCfg.Addr
-			case "base-url":
-				cfg.BaseURL = flagCfg.BaseURL
-			case "database":
-				cfg.Database = flagCfg.Database
-			case "master-key":
-				cfg.MasterKey = flagCfg.MasterKey
-			case "session-lifetime":
-				cfg.SessionLifetime = flagCfg.SessionLifetime
-			case "log-level":
-				cfg.LogLevel = flagCfg.LogLevel
-			case "log-format":
-				cfg.LogFormat = flagCfg.LogFormat
-			case "demo":
-				cfg.Demo = flagCfg.Demo
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		var errs []error
+		for i, st := range settings {
+			if v := getenv(st.env); v != "" {
+				if err := set(st.field(&cfg), v); err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", st.env, err))
+				}
 			}
-		})
+			if given[st.flag] {
+				if err := set(st.field(&cfg), raws[i].value); err != nil {
+					errs = append(errs, fmt.Errorf("--%s: %w", st.flag, err))
+				}
+			}
+		}
+		if len(errs) > 0 {
+			return cfg, errors.Join(errs...)
+		}
 		return cfg, cfg.Validate()
 	}
 }
@@ -180,38 +229,4 @@ func loadFile(path string, cfg *Config) error {
 		return fmt.Errorf("config file %s: %w", path, err)
 	}
 	return nil
-}
-
-func applyEnv(cfg *Config, getenv func(string) string) error {
-	var errs []error
-	set := func(name string, apply func(string) error) {
-		if v := getenv(name); v != "" {
-			if err := apply(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			}
-		}
-	}
-	str := func(dst *string) func(string) error { return func(v string) error { *dst = v; return nil } }
-	set("GATEHOUSE_ADDR", str(&cfg.Addr))
-	set("GATEHOUSE_BASE_URL", str(&cfg.BaseURL))
-	set("GATEHOUSE_DATABASE", str(&cfg.Database))
-	set("GATEHOUSE_MASTER_KEY", str(&cfg.MasterKey))
-	set("GATEHOUSE_LOG_LEVEL", str(&cfg.LogLevel))
-	set("GATEHOUSE_LOG_FORMAT", str(&cfg.LogFormat))
-	set("GATEHOUSE_SESSION_LIFETIME", func(v string) (err error) {
-		cfg.SessionLifetime, err = time.ParseDuration(v)
-		return err
-	})
-	set("GATEHOUSE_DEMO", func(v string) error {
-		switch strings.ToLower(v) {
-		case "1", "true", "yes":
-			cfg.Demo = true
-		case "0", "false", "no":
-			cfg.Demo = false
-		default:
-			return fmt.Errorf("%q is not a boolean", v)
-		}
-		return nil
-	})
-	return errors.Join(errs...)
 }

@@ -74,6 +74,9 @@ func buildApp(p NewAppParams, now time.Time) (store.App, error) {
 		v.add("name", "must be 1 to 100 characters")
 	}
 	public := p.Type == AppTypeNative || p.Type == AppTypeBrowser
+	if p.PostLogoutRedirectURIs == nil {
+		p.PostLogoutRedirectURIs = []string{} // stored and shown as an empty list, never null
+	}
 	app := store.App{
 		ClientID: NewID(PrefixApp), Name: name, Type: p.Type, Status: store.StatusActive, Created: now,
 		RedirectURIs: p.RedirectURIs, PostLogoutRedirectURIs: p.PostLogoutRedirectURIs,

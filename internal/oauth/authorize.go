@@ -72,6 +72,13 @@ func (h *Handler) parseAuthorize(r *http.Request, params map[string]string) (*au
 		return nil, target, apierr.New(k, desc)
 	}
 
+	// OIDC Core §6: an OP that does not take request objects says so.
+	if _, ok := params["request"]; ok {
+		return fail(apierr.RequestNotSupported, "")
+	}
+	if _, ok := params["request_uri"]; ok {
+		return fail(apierr.RequestURINotSupported, "")
+	}
 	switch mode := params["response_mode"]; mode {
 	case "", "query":
 	case "form_post":
