@@ -135,6 +135,9 @@ func checkRedirectURI(raw, appType string) string {
 		if u.Host == "" {
 			return "must name a host: " + raw
 		}
+	case u.Scheme == "javascript" || u.Scheme == "data" || u.Scheme == "vbscript" || u.Scheme == "file":
+		// Never a private-use scheme: a form_post page would run or load it.
+		return "must not use the " + u.Scheme + " scheme: " + raw
 	case appType != AppTypeNative:
 		return "must use http or https: " + raw
 	}

@@ -196,10 +196,12 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request, as *authServ
 
 // needsLogin decides whether a live session satisfies the request.
 func needsLogin(req *authorizeRequest, ses store.Session, now time.Time) bool {
-	if req.prompt == "login" {
+	// OIDC Core §3.1.2.1: max_age=0 is prompt=login, even within the
+	// second of the sign-in (auth_time has one-second resolution).
+	if req.prompt == "login" || req.maxAge == 0 {
 		return true
 	}
-	return req.maxAge >= 0 && now.Sub(ses.AuthTime) > time.Duration(req.maxAge)*time.Second
+	return req.maxAge > 0 && now.Sub(ses.AuthTime) > time.Duration(req.maxAge)*time.Second
 }
 
 // authorizeError shows a client or redirect URI error as a page, and sends

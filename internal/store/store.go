@@ -25,8 +25,9 @@ type Store interface {
 	RevokedTokens
 	// Ping reports whether the backend can serve requests (for /readyz).
 	Ping(ctx context.Context) error
-	// DeleteExpired removes up to limit expired codes, sessions and
-	// revocation records and reports how many rows went.
+	// DeleteExpired removes expired codes (kept an hour past expiry for
+	// replay detection), sessions and revocation records, at most limit rows
+	// of each kind per call, and reports how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
 	Close() error
 }

@@ -1,0 +1,373 @@
+package keys_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/keys"
+	"github.com/gatehouse-auth/gatehouse/internal/store"
+	"github.com/gatehouse-auth/gatehouse/internal/store/sqlite"
+)
+
+const masterKey = "keys-test-master-key-0123456789"
+
+var now = func() time.Time { return time.Unix(1_750_000_000, 0) }
+
+func openStore(t testing.TB) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "keys.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func sealer(t testing.TB, master string) *keys.Sealer {
+	t.Helper()
+	s, err := keys.NewSealer(master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// countingStore counts the key writes a Manager makes.
+type countingStore struct {
+	store.SigningKeys
+	mu      sync.Mutex
+	creates int
+}
+
+func (c *countingStore) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
+	c.mu.Lock()
+	c.creates++
+	c.mu.Unlock()
+	return c.SigningKeys.CreateSigningKey(ctx, k)
+}
+
+func TestKeyCreatedOnceAndPersisted(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	cs := &countingStore{SigningKeys: st}
+	m := keys.NewManager(cs, sealer(t, masterKey), now)
+
+	set, err := m.Get(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := m.Get(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != set {
+		t.Error("a second Get parsed the key set again instead of using the cached one")
+	}
+	if cs.creates != 1 {
+		t.Errorf("Manager wrote %d keys, want 1", cs.creates)
+	}
+
+	rows, err := st.ListSigningKeys(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 {
+		t.Fatalf("store holds %d keys, want 1", len(rows))
+	}
+	row := rows[0]
+	if row.KID != set.CurrentKID() || row.Status != store.KeyCurrent || row.Alg != "RS256" || row.AuthServerID != "default" {
+		t.Errorf("stored key %s/%s/%s/%s, want %s/current/RS256/default", row.KID, row.Status, row.Alg, row.AuthServerID, set.CurrentKID())
+	}
+	// Encrypted at rest: the stored bytes are not a parseable private key.
+	if _, err := x509.ParsePKCS8PrivateKey(row.PrivateKey); err == nil {
+		t.Error("the private key is stored in the clear")
+	}
+
+	// Another replica (a second Manager) loads the same key.
+	other := keys.NewManager(cs, sealer(t, masterKey), now)
+	set2, err := other.Get(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set2.CurrentKID() != set.CurrentKID() {
+		t.Errorf("second Manager uses kid %s, want %s", set2.CurrentKID(), set.CurrentKID())
+	}
+	if cs.creates != 1 {
+		t.Errorf("second Manager created a key (%d writes)", cs.creates)
+	}
+	if string(set2.JWKS) != string(set.JWKS) || set2.ETag != set.ETag {
+		t.Error("two Managers over one store serve different key sets")
+	}
+	tok, err := set.Sign([]byte(`{"sub":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set2.Verify(tok); err != nil {
+		t.Errorf("a token signed by one replica does not verify on another: %v", err)
+	}
+
+	// Each server has its own key.
+	org, err := m.Get(ctx, store.OrgServerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if org.CurrentKID() == set.CurrentKID() {
+		t.Error("org and default servers share a key")
+	}
+}
+
+func TestJWKSDocument(t *testing.T) {
+	set, err := keys.NewManager(openStore(t), sealer(t, masterKey), now).Get(context.Background(), "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := json.Unmarshal(set.JWKS, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Keys) != 1 {
+		t.Fatalf("JWKS has %d keys, want 1", len(doc.Keys))
+	}
+	k := doc.Keys[0]
+	for name, want := range map[string]string{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": set.CurrentKID(), "e": "AQAB"} {
+		if k[name] != want {
+			t.Errorf("JWK %s = %v, want %s", name, k[name], want)
+		}
+	}
+	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi"} {
+		if _, ok := k[private]; ok {
+			t.Errorf("JWKS publishes private member %q", private)
+		}
+	}
+	if !strings.HasPrefix(set.ETag, `"`) || !strings.HasSuffix(set.ETag, `"`) || len(set.ETag) < 10 {
+		t.Errorf("ETag %q is not a quoted strong validator", set.ETag)
+	}
+}
+
+// Okta's Go verifier decodes the JWT header with padded standard base64, so
+// a header whose base64url holds '-' or '_' breaks it. (With a base64url
+// kid and nothing but ASCII in the header, only '>', '?', '~' or DEL could
+// produce those characters; the test guards the header's shape.)
+func TestHeaderIsStdBase64Safe(t *testing.T) {
+	n := 20
+	if testing.Short() {
+		n = 6
+	}
+	m := keys.NewManager(openStore(t), sealer(t, masterKey), now)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	sets := make([]*keys.Set, n)
+	errs := make([]error, n)
+	for i := range n {
+		// One Manager serialises key creation; separate ones generate in parallel.
+		mi := m
+		if i%2 == 1 {
+			mi = keys.NewManager(openStore(t), sealer(t, masterKey), now)
+		}
+		wg.Go(func() { sets[i], errs[i] = mi.Get(ctx, fmt.Sprintf("aus%d", i)) })
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i, set := range sets {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		tok, err := set.Sign([]byte(`{"iss":"x"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		header := strings.SplitN(tok, ".", 2)[0]
+		if strings.ContainsAny(header, "-_") {
+			t.Errorf("kid %s gives header %s with '-' or '_'", set.CurrentKID(), header)
+		}
+		padded := header + strings.Repeat("=", (4-len(header)%4)%4)
+		raw, err := base64.StdEncoding.DecodeString(padded)
+		if err != nil {
+			t.Errorf("header %s does not decode as standard base64: %v", header, err)
+			continue
+		}
+		var h struct{ Alg, Kid string }
+		if err := json.Unmarshal(raw, &h); err != nil || h.Alg != "RS256" || h.Kid != set.CurrentKID() {
+			t.Errorf("header %s = %+v (%v), want RS256 and kid %s", raw, h, err, set.CurrentKID())
+		}
+		if seen[set.CurrentKID()] {
+			t.Errorf("kid %s repeats", set.CurrentKID())
+		}
+		seen[set.CurrentKID()] = true
+	}
+}
+
+func b64(v string) string { return base64.RawURLEncoding.EncodeToString([]byte(v)) }
+
+func TestVerify(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	m := keys.NewManager(st, sealer(t, masterKey), now)
+	set, err := m.Get(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherSet, err := m.Get(ctx, "aus-other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := `{"sub":"00u1","scp":["openid"]}`
+	good, err := set.Sign([]byte(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := set.Verify(good)
+	if err != nil || string(got) != payload {
+		t.Fatalf("Verify(good) = %q, %v", got, err)
+	}
+
+	parts := strings.Split(good, ".")
+	kid := set.CurrentKID()
+	fromOther, err := otherSet.Sign([]byte(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherParts := strings.Split(fromOther, ".")
+
+	// HS256 with the public JWK as the HMAC secret: the classic alg confusion.
+	hsHeader := b64(`{"alg":"HS256","kid":"` + kid + `"}`)
+	mac := hmac.New(sha256.New, set.JWKS)
+	mac.Write([]byte(hsHeader + "." + parts[1]))
+	hs256 := hsHeader + "." + parts[1] + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+
+	tampered := b64(`{"sub":"00uADMIN","scp":["openid"]}`)
+	cases := map[string]string{
+		"tampered payload":              parts[0] + "." + tampered + "." + parts[2],
+		"tampered signature":            parts[0] + "." + parts[1] + "." + flip(parts[2]),
+		"unknown kid":                   b64(`{"alg":"RS256","kid":"not-a-kid"}`) + "." + parts[1] + "." + parts[2],
+		"signed by another server":      fromOther,
+		"other server's kid swapped in": otherParts[0] + "." + parts[1] + "." + parts[2],
+		"alg none":                      b64(`{"alg":"none","kid":"`+kid+`"}`) + "." + parts[1] + ".",
+		"alg none, no kid":              b64(`{"alg":"none"}`) + "." + parts[1] + ".",
+		"HS256 with the public key":     hs256,
+		"no signature":                  parts[0] + "." + parts[1],
+		"empty":                         "",
+		"garbage":                       "not.a.jwt",
+	}
+	for name, tok := range cases {
+		t.Run(name, func(t *testing.T) {
+			payload, err := set.Verify(tok)
+			if !errors.Is(err, keys.ErrInvalidSignature) {
+				t.Fatalf("Verify = %q, %v; want ErrInvalidSignature", payload, err)
+			}
+		})
+	}
+}
+
+// flip changes the first character of a base64url segment.
+func flip(seg string) string {
+	c := byte('A')
+	if seg[0] == 'A' {
+		c = 'B'
+	}
+	return string(c) + seg[1:]
+}
+
+func TestWrongMasterKey(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	if _, err := keys.NewManager(st, sealer(t, masterKey), now).Get(ctx, "default"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := keys.NewManager(st, sealer(t, "a-different-master-key-9876543210"), now).Get(ctx, "default")
+	if err == nil {
+		t.Fatal("a Manager with the wrong master key loaded the keys")
+	}
+	if !strings.Contains(err.Error(), "master key") {
+		t.Errorf("error %q does not point at the master key", err)
+	}
+	// It must not paper over the failure by making a second current key.
+	rows, err := st.ListSigningKeys(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 {
+		t.Errorf("store holds %d keys after the failed load, want 1", len(rows))
+	}
+}
+
+func TestSealer(t *testing.T) {
+	for _, short := range []string{"", "short", "fifteen-chars!!"} {
+		if _, err := keys.NewSealer(short); err == nil {
+			t.Errorf("NewSealer(%q) accepted a short master key", short)
+		}
+	}
+	s := sealer(t, masterKey)
+	plain := []byte("private key bytes")
+	sealed := s.Seal(plain, "kid-1")
+	if strings.Contains(string(sealed), string(plain)) {
+		t.Fatal("sealed output contains the plaintext")
+	}
+	if again := s.Seal(plain, "kid-1"); string(again) == string(sealed) {
+		t.Error("two seals of one plaintext are identical (nonce reused)")
+	}
+	got, err := s.Open(sealed, "kid-1")
+	if err != nil || string(got) != string(plain) {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	bad := map[string]struct {
+		sealed []byte
+		kid    string
+	}{
+		"other kid (row swap)": {sealed, "kid-2"},
+		"truncated":            {sealed[:5], "kid-1"},
+		"empty":                {nil, "kid-1"},
+		"unknown version":      {append([]byte{9}, sealed[1:]...), "kid-1"},
+		"flipped byte":         {append(append([]byte{}, sealed[:len(sealed)-1]...), sealed[len(sealed)-1]^1), "kid-1"},
+	}
+	for name, c := range bad {
+		if _, err := s.Open(c.sealed, c.kid); err == nil {
+			t.Errorf("%s: Open succeeded", name)
+		}
+	}
+}
+
+func BenchmarkSign(b *testing.B) {
+	set, err := keys.NewManager(openStore(b), sealer(b, masterKey), now).Get(context.Background(), "default")
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload, _ := json.Marshal(map[string]any{"ver": 1, "jti": "AT.x", "iss": "https://example.com/oauth2/default",
+		"aud": "api://default", "iat": 1, "exp": 2, "cid": "0oa1", "uid": "00u1", "scp": []string{"openid"}, "sub": "a@b.c"})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := set.Sign(payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	set, err := keys.NewManager(openStore(b), sealer(b, masterKey), now).Get(context.Background(), "default")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := set.Sign([]byte(`{"sub":"x"}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := set.Verify(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
