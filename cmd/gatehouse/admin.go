@@ -13,7 +13,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/internal/config"
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
-	"github.com/gatehouse-auth/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse-auth/gatehouse/internal/store/sqlstore"
 )
 
 // listFlag collects a repeatable flag.
@@ -25,19 +25,21 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 // adminCommand parses an admin subcommand's flags (define registers its
 // own; --database is common to all), opens the database, applying pending
 // migrations, and runs body on it.
-func adminCommand(env cmdEnv, name string, args []string, define func(*flag.FlagSet), body func(*sqlite.Store) error) error {
+func adminCommand(env cmdEnv, name string, args []string, define func(*flag.FlagSet), body func(*sqlstore.Store) error) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	database := config.Default().Database
 	if v := env.getenv("GATEHOUSE_DATABASE"); v != "" {
 		database = v
 	}
-	fs.StringVar(&database, "database", database, "SQLite database `file` (env GATEHOUSE_DATABASE)")
+	fs.StringVar(&database, "database", database, "SQLite database file or postgres:// `DSN` (env GATEHOUSE_DATABASE)")
 	define(fs)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	st, err := sqlite.Open(env.ctx, database)
+	cfg := config.Default()
+	cfg.Database, cfg.DatabaseMaxConns, cfg.DatabaseMaxIdleConns = database, 2, 1
+	st, err := openDatabase(env.ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -76,7 +78,7 @@ func appsCreate(env cmdEnv, args []string) error {
 		fs.Var((*listFlag)(&p.RedirectURIs), "redirect-uri", "sign-in redirect URI (repeatable, at least one)")
 		fs.Var((*listFlag)(&p.PostLogoutRedirectURIs), "post-logout-redirect-uri", "sign-out redirect URI (repeatable)")
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
-	}, func(st *sqlite.Store) error {
+	}, func(st *sqlstore.Store) error {
 		created, err := domain.CreateApp(env.ctx, st, p, time.Now())
 		if err != nil {
 			return explain(err)
@@ -98,7 +100,7 @@ func appsList(env cmdEnv, args []string) error {
 	var asJSON bool
 	return adminCommand(env, "apps list", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
-	}, func(st *sqlite.Store) error {
+	}, func(st *sqlstore.Store) error {
 		apps, err := st.ListApps(env.ctx)
 		if err != nil {
 			return err
@@ -129,7 +131,7 @@ func usersCreate(env cmdEnv, args []string) error {
 		fs.StringVar(&p.LastName, "last-name", "", "last name")
 		fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input (first line)")
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
-	}, func(st *sqlite.Store) error {
+	}, func(st *sqlstore.Store) error {
 		if pwStdin {
 			b, err := io.ReadAll(io.LimitReader(env.stdin, 4096))
 			if err != nil {
@@ -141,6 +143,9 @@ func usersCreate(env cmdEnv, args []string) error {
 			}
 		}
 		u, err := domain.CreateUser(env.ctx, st, p, time.Now())
+		if errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("a user with login %q already exists (logins are case-insensitive)", strings.TrimSpace(p.Login))
+		}
 		if err != nil {
 			return explain(err)
 		}
@@ -153,14 +158,14 @@ func usersCreate(env cmdEnv, args []string) error {
 }
 
 func migrateUp(env cmdEnv, args []string) error {
-	return adminCommand(env, "migrate up", args, func(*flag.FlagSet) {}, func(*sqlite.Store) error {
+	return adminCommand(env, "migrate up", args, func(*flag.FlagSet) {}, func(*sqlstore.Store) error {
 		fmt.Fprintln(env.stdout, "database is up to date") // opening it applied what was pending
 		return nil
 	})
 }
 
 func migrateStatus(env cmdEnv, args []string) error {
-	return adminCommand(env, "migrate status", args, func(*flag.FlagSet) {}, func(st *sqlite.Store) error {
+	return adminCommand(env, "migrate status", args, func(*flag.FlagSet) {}, func(st *sqlstore.Store) error {
 		status, err := st.MigrationStatus(env.ctx)
 		if err != nil {
 			return err

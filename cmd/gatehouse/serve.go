@@ -18,7 +18,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/internal/keys"
 	"github.com/gatehouse-auth/gatehouse/internal/server"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
-	"github.com/gatehouse-auth/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse-auth/gatehouse/internal/store/postgres"
 )
 
 func serve(env cmdEnv, args []string) error {
@@ -35,7 +35,11 @@ func serve(env cmdEnv, args []string) error {
 	logger := newLogger(cfg, env)
 	slog.SetDefault(logger)
 
-	st, sealer, err := openStore(env.ctx, cfg.Database, cfg.MasterKey, env)
+	sealer, err := openSealer(cfg, env)
+	if err != nil {
+		return err
+	}
+	st, err := openDatabase(env.ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -67,8 +71,12 @@ func serve(env cmdEnv, args []string) error {
 	go server.RunCleanup(ctx, st, time.Minute, time.Now)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	database := cfg.Database
+	if cfg.IsPostgres() {
+		database = postgres.Redact(database)
+	}
 	logger.Info("gatehouse is serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer(),
-		"default_issuer", cfg.Issuer()+"/oauth2/"+domain.DefaultServerID, "database", cfg.Database)
+		"default_issuer", cfg.Issuer()+"/oauth2/"+domain.DefaultServerID, "database", database)
 	select {
 	case err := <-errc:
 		return err
@@ -93,12 +101,14 @@ func newLogger(cfg config.Config, env cmdEnv) *slog.Logger {
 	return slog.New(slog.NewTextHandler(env.stderr, opts))
 }
 
-// openStore opens the database and the sealer for its signing keys. Without
-// a configured master key, one is generated into a file beside the database
-// (mode 0600) with a warning: fine to try Gatehouse, not for production.
-func openStore(ctx context.Context, database, masterKey string, env cmdEnv) (*sqlite.Store, *keys.Sealer, error) {
+// openSealer returns the sealer for signing keys. Without a configured
+// master key (allowed on SQLite only), one is generated into a file beside
+// the database (mode 0600) with a warning: fine to try Gatehouse, not for
+// production.
+func openSealer(cfg config.Config, env cmdEnv) (*keys.Sealer, error) {
+	masterKey := cfg.MasterKey
 	if masterKey == "" {
-		path := config.Config{Database: database}.MasterKeyFile()
+		path := cfg.MasterKeyFile()
 		b, err := os.ReadFile(path)
 		switch {
 		case err == nil:
@@ -106,24 +116,16 @@ func openStore(ctx context.Context, database, masterKey string, env cmdEnv) (*sq
 		case errors.Is(err, os.ErrNotExist):
 			masterKey = domain.RandomToken(32)
 			if err := os.WriteFile(path, []byte(masterKey+"\n"), 0o600); err != nil {
-				return nil, nil, fmt.Errorf("write generated master key: %w", err)
+				return nil, fmt.Errorf("write generated master key: %w", err)
 			}
 			fmt.Fprintf(env.stderr, "WARNING: no master key configured; generated one in %s.\n"+
 				"WARNING: signing keys are encrypted with it. Set GATEHOUSE_MASTER_KEY (32 random bytes, base64) in production\n"+
 				"WARNING: and keep it apart from the database.\n", path)
 		default:
-			return nil, nil, fmt.Errorf("read master key file: %w", err)
+			return nil, fmt.Errorf("read master key file: %w", err)
 		}
 	}
-	sealer, err := keys.NewSealer(masterKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := sqlite.Open(ctx, database)
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, sealer, nil
+	return keys.NewSealer(masterKey)
 }
 
 // Demo resources, created once per database.

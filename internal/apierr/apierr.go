@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/oauth/wire"
+	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
 
 // Kind names a class of error.
@@ -105,8 +106,14 @@ func New(k Kind, description string) *Error {
 func Newf(k Kind, format string, args ...any) *Error { return New(k, fmt.Sprintf(format, args...)) }
 
 // Internal wraps an unexpected failure; the cause is logged, never shown.
+// A database that cannot be reached is temporarily_unavailable (503), so
+// clients know to retry.
 func Internal(cause error) *Error {
-	return &Error{Kind: ServerError, Description: table[ServerError].summary, cause: cause}
+	k := ServerError
+	if errors.Is(cause, store.ErrUnavailable) {
+		k = TemporarilyUnavailable
+	}
+	return &Error{Kind: k, Description: table[k].summary, cause: cause}
 }
 
 // WithNoRedirect marks the error as one that must not be redirected.
@@ -149,6 +156,9 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, err error) {
 	h.Set("Pragma", "no-cache")
 	if e.Kind == InvalidClient && r.Header.Get("Authorization") != "" {
 		h.Set("WWW-Authenticate", `Basic realm="gatehouse"`)
+	}
+	if e.Kind == TemporarilyUnavailable {
+		h.Set("Retry-After", "1")
 	}
 	w.WriteHeader(rw.status)
 	if rw.okta {

@@ -27,8 +27,11 @@ type Config struct {
 	// org server's issuer, and the prefix of every custom server's issuer.
 	// Empty means http://{Addr}.
 	BaseURL string `yaml:"base_url"`
-	// Database is a SQLite file path.
+	// Database is a SQLite file path or a postgres:// DSN.
 	Database string `yaml:"database"`
+	// DatabaseMaxConns and DatabaseMaxIdleConns size the PostgreSQL pool.
+	DatabaseMaxConns     int `yaml:"database_max_conns"`
+	DatabaseMaxIdleConns int `yaml:"database_max_idle_conns"`
 	// MasterKey encrypts signing keys at rest. Empty means a key file
 	// generated beside the database (MasterKeyFile).
 	MasterKey string `yaml:"master_key"`
@@ -44,11 +47,13 @@ type Config struct {
 // Default returns the configuration used when nothing is set.
 func Default() Config {
 	return Config{
-		Addr:            "127.0.0.1:8080",
-		Database:        "gatehouse.db",
-		SessionLifetime: 2 * time.Hour,
-		LogLevel:        "info",
-		LogFormat:       "text",
+		Addr:                 "127.0.0.1:8080",
+		Database:             "gatehouse.db",
+		DatabaseMaxConns:     20,
+		DatabaseMaxIdleConns: 10,
+		SessionLifetime:      2 * time.Hour,
+		LogLevel:             "info",
+		LogFormat:            "text",
 	}
 }
 
@@ -58,6 +63,11 @@ func (c Config) Issuer() string {
 		return strings.TrimRight(c.BaseURL, "/")
 	}
 	return "http://" + c.Addr
+}
+
+// IsPostgres reports whether Database names a PostgreSQL server.
+func (c Config) IsPostgres() bool {
+	return strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://")
 }
 
 // MasterKeyFile is where a generated master key is kept when none is set.
@@ -85,8 +95,21 @@ func (c Config) Validate() error {
 	switch {
 	case c.Database == "":
 		errs = append(errs, errors.New("database: must be set"))
+	case c.IsPostgres():
+		if u, err := url.Parse(c.Database); err != nil || u.Host == "" {
+			errs = append(errs, fmt.Errorf("database %q: not a valid postgres:// DSN", redactDSN(c.Database)))
+		}
+		if c.MasterKey == "" {
+			errs = append(errs, errors.New("master_key: required with PostgreSQL, so that every replica decrypts the same signing keys"))
+		}
 	case strings.Contains(c.Database, "://"):
-		errs = append(errs, fmt.Errorf("database %q: only a SQLite file path is supported in this version", redactDSN(c.Database)))
+		errs = append(errs, fmt.Errorf("database %q: must be a SQLite file path or a postgres:// DSN", redactDSN(c.Database)))
+	}
+	if c.DatabaseMaxConns < 1 || c.DatabaseMaxConns > 1000 {
+		errs = append(errs, fmt.Errorf("database_max_conns %d: must be between 1 and 1000", c.DatabaseMaxConns))
+	}
+	if c.DatabaseMaxIdleConns < 0 || c.DatabaseMaxIdleConns > c.DatabaseMaxConns {
+		errs = append(errs, fmt.Errorf("database_max_idle_conns %d: must be between 0 and database_max_conns", c.DatabaseMaxIdleConns))
 	}
 	if c.MasterKey != "" && len(c.MasterKey) < 16 {
 		errs = append(errs, errors.New("master_key: must be at least 16 characters (use 32 random bytes, base64)"))
@@ -118,13 +141,15 @@ func redactDSN(dsn string) string {
 // setting ties one Config field to its flag and environment variable.
 type setting struct {
 	flag, env, usage string
-	field            func(*Config) any // a pointer to the field: *string, *bool or *time.Duration
+	field            func(*Config) any // a pointer to the field: *string, *bool, *int or *time.Duration
 }
 
 var settings = []setting{
 	{"addr", "GATEHOUSE_ADDR", "listen address `host:port`", func(c *Config) any { return &c.Addr }},
 	{"base-url", "GATEHOUSE_BASE_URL", "public base `URL`, the org issuer (default http://{addr})", func(c *Config) any { return &c.BaseURL }},
-	{"database", "GATEHOUSE_DATABASE", "SQLite database `file`", func(c *Config) any { return &c.Database }},
+	{"database", "GATEHOUSE_DATABASE", "SQLite database file or postgres:// `DSN`", func(c *Config) any { return &c.Database }},
+	{"database-max-conns", "GATEHOUSE_DATABASE_MAX_CONNS", "PostgreSQL pool: open connections at most", func(c *Config) any { return &c.DatabaseMaxConns }},
+	{"database-max-idle-conns", "GATEHOUSE_DATABASE_MAX_IDLE_CONNS", "PostgreSQL pool: idle connections kept", func(c *Config) any { return &c.DatabaseMaxIdleConns }},
 	{"master-key", "GATEHOUSE_MASTER_KEY", "`key` that encrypts signing keys at rest", func(c *Config) any { return &c.MasterKey }},
 	{"session-lifetime", "GATEHOUSE_SESSION_LIFETIME", "sign-in session `lifetime`", func(c *Config) any { return &c.SessionLifetime }},
 	{"log-level", "GATEHOUSE_LOG_LEVEL", "log `level`: debug, info, warn or error", func(c *Config) any { return &c.LogLevel }},
@@ -141,6 +166,12 @@ func set(ptr any, raw string) error {
 		v, err := strconv.ParseBool(raw)
 		if err != nil {
 			return fmt.Errorf("%q is not a boolean", raw)
+		}
+		*p = v
+	case *int:
+		v, err := strconv.Atoi(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", raw)
 		}
 		*p = v
 	case *time.Duration:
@@ -180,6 +211,8 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) 
 			raws[i].isBool = true // shown without a default: false is the zero value
 		case *string:
 			raws[i].value = *p
+		case *int:
+			raws[i].value = strconv.Itoa(*p)
 		case *time.Duration:
 			raws[i].value = p.String()
 		}

@@ -30,7 +30,7 @@ func TestPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: "127.0.0.1:9000", Database: "from-env.db", LogLevel: "warn", LogFormat: "text",
-		SessionLifetime: 30 * time.Minute}
+		SessionLifetime: 30 * time.Minute, DatabaseMaxConns: 20, DatabaseMaxIdleConns: 10}
 	if cfg != want {
 		t.Errorf("got %+v\nwant %+v", cfg, want)
 	}
@@ -59,7 +59,11 @@ func TestInvalidValuesAreAllReported(t *testing.T) {
 		{"bad addr", []string{"--addr", "nonsense"}, nil, []string{`addr "nonsense"`}},
 		{"base url with path", []string{"--base-url", "https://id.example.com/auth"}, nil, []string{"base_url"}},
 		{"base url not http", []string{"--base-url", "ftp://x"}, nil, []string{"base_url"}},
-		{"dsn not supported", []string{"--database", "postgres://u:secret@h/db"}, nil, []string{"database", "xxxxx"}},
+		{"postgres without master key", []string{"--database", "postgres://u:secret@h/db"}, nil, []string{"master_key: required with PostgreSQL"}},
+		{"unknown dsn scheme", []string{"--database", "mysql://u:secret@h/db"}, nil, []string{"database", "xxxxx"}},
+		{"bad pool sizes", []string{"--database-max-conns", "0", "--database-max-idle-conns", "-1"}, nil,
+			[]string{"database_max_conns 0", "database_max_idle_conns -1"}},
+		{"pool size not a number", nil, map[string]string{"GATEHOUSE_DATABASE_MAX_CONNS": "many"}, []string{"GATEHOUSE_DATABASE_MAX_CONNS"}},
 		{"short master key", []string{"--master-key", "short"}, nil, []string{"master_key"}},
 		{"bad env level and format", nil, map[string]string{"GATEHOUSE_LOG_LEVEL": "loud", "GATEHOUSE_LOG_FORMAT": "xml"},
 			[]string{`log_level "loud"`, `log_format "xml"`}},

@@ -28,7 +28,7 @@ type signOutData struct {
 func (h *Handler) signOutPage(w http.ResponseWriter, r *http.Request) {
 	_, u, ok, err := h.Sessions.Current(r)
 	if err != nil {
-		h.Pages.RenderError(w, http.StatusInternalServerError, "server_error", apierr.Internal(err).Description)
+		h.internalError(w, r, err)
 		return
 	}
 	data := signOutData{CSRF: h.Sessions.CSRFToken(w, r)}
@@ -49,9 +49,16 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.Sessions.End(r.Context(), w, r); err != nil {
-		apierr.Log(r, apierr.Internal(err))
-		h.Pages.RenderError(w, http.StatusInternalServerError, "server_error", apierr.Internal(err).Description)
+		h.internalError(w, r, err)
 		return
 	}
 	h.Pages.Render(w, http.StatusOK, "signedout.html", nil)
+}
+
+// internalError logs a failure and shows a page for it (503 when the
+// database is unreachable, else 500).
+func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	e := apierr.Internal(err)
+	apierr.Log(r, e)
+	h.Pages.RenderError(w, e.Status(), e.Code(), e.Description)
 }

@@ -210,8 +210,8 @@ func (h *Handler) authorizeError(w http.ResponseWriter, r *http.Request, as *aut
 	apierr.Log(r, e)
 	if e.NoRedirect || target == nil {
 		status := http.StatusBadRequest
-		if e.Kind == apierr.ServerError {
-			status = http.StatusInternalServerError
+		if e.Kind == apierr.ServerError || e.Kind == apierr.TemporarilyUnavailable {
+			status = e.Status()
 		}
 		h.pages.RenderError(w, status, e.Code(), e.Description)
 		return

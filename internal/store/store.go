@@ -12,6 +12,9 @@ var (
 	ErrNotFound    = errors.New("store: not found")
 	ErrConflict    = errors.New("store: conflict")
 	ErrAlreadyUsed = errors.New("store: already used")
+	// ErrUnavailable means the database cannot be reached or is too busy
+	// now; the request may succeed later (HTTP 503).
+	ErrUnavailable = errors.New("store: database unavailable")
 )
 
 // Store is every capability a backend provides.
