@@ -13,16 +13,18 @@ const mod = "github.com/gatehouse-auth/gatehouse/"
 // forbidden lists, per package, what must never appear among its
 // (transitive) dependencies.
 var forbidden = map[string][]string{
-	"internal/store":        {"net/http", "database/sql", mod + "internal/domain", mod + "internal/oauth"},
-	"internal/store/sqlite": {"net/http", mod + "internal/domain", mod + "internal/oauth"},
-	"internal/domain":       {"net/http", "database/sql", mod + "internal/oauth", mod + "internal/keys", mod + "internal/login"},
-	"internal/keys":         {"net/http", "database/sql", mod + "internal/oauth/wire"},
-	"internal/token":        {"net/http", "database/sql"},
-	"internal/oauth/wire":   {mod + "internal/"},
-	"internal/httpx":        {mod + "internal/"},
-	"internal/oauth":        {"database/sql", mod + "internal/store/sqlite", mod + "internal/server"},
-	"internal/login":        {"database/sql", mod + "internal/oauth", mod + "internal/server"},
-	"internal/server":       {"database/sql", mod + "internal/store/sqlite", mod + "cmd/"},
+	"internal/store":          {"net/http", "database/sql", mod + "internal/domain", mod + "internal/oauth"},
+	"internal/store/sqlite":   {"net/http", mod + "internal/domain", mod + "internal/oauth"},
+	"internal/store/sqlstore": {"net/http", mod + "internal/domain", mod + "internal/oauth"},
+	"internal/store/postgres": {"net/http", mod + "internal/domain", mod + "internal/oauth"},
+	"internal/domain":         {"net/http", "database/sql", mod + "internal/oauth", mod + "internal/keys", mod + "internal/login"},
+	"internal/keys":           {"net/http", "database/sql", mod + "internal/oauth/wire"},
+	"internal/token":          {"net/http", "database/sql"},
+	"internal/oauth/wire":     {mod + "internal/"},
+	"internal/httpx":          {mod + "internal/"},
+	"internal/oauth":          {"database/sql", mod + "internal/store/sqlite", mod + "internal/server"},
+	"internal/login":          {"database/sql", mod + "internal/oauth", mod + "internal/server"},
+	"internal/server":         {"database/sql", mod + "internal/store/sqlite", mod + "cmd/"},
 }
 
 func TestImportsGoOneWay(t *testing.T) {

@@ -31,8 +31,15 @@ func tokenRequest(body, authorization string) *http.Request {
 // BenchmarkCodeExchange measures POST /token for an authorization code:
 // client authentication, the atomic redemption, and signing an access token
 // and an ID token. Each code is stored directly, outside the timer.
+// BenchmarkCodeExchange runs on each storage backend; the PostgreSQL one
+// skips unless GATEHOUSE_TEST_POSTGRES is set.
 func BenchmarkCodeExchange(b *testing.B) {
-	s := testkit.Start(b)
+	b.Run("sqlite", func(b *testing.B) { benchmarkCodeExchange(b, testkit.Options{}) })
+	b.Run("postgres", func(b *testing.B) { benchmarkCodeExchange(b, testkit.Options{Postgres: true}) })
+}
+
+func benchmarkCodeExchange(b *testing.B, opts testkit.Options) {
+	s := testkit.Start(b, opts)
 	h := s.HTTP.Config.Handler
 	auth := basic(s.WebApp.ClientID, s.WebSecret)
 	form := "grant_type=authorization_code&redirect_uri=" + url.QueryEscape(testkit.RedirectURI) + "&code="

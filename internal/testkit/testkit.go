@@ -22,7 +22,10 @@ import (
 	"github.com/gatehouse-auth/gatehouse/internal/keys"
 	"github.com/gatehouse-auth/gatehouse/internal/server"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
+	"github.com/gatehouse-auth/gatehouse/internal/store/postgres"
+	"github.com/gatehouse-auth/gatehouse/internal/store/postgres/pgtest"
 	"github.com/gatehouse-auth/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse-auth/gatehouse/internal/store/sqlstore"
 )
 
 // Fixed test credentials.
@@ -36,8 +39,8 @@ const (
 // Server is a running Gatehouse with seeded data.
 type Server struct {
 	URL    string
-	DBPath string
-	Store  *sqlite.Store
+	DBPath string // SQLite file, or the PostgreSQL DSN
+	Store  *sqlstore.Store
 	HTTP   *httptest.Server
 
 	WebApp     store.App // confidential, client_secret_basic
@@ -50,8 +53,12 @@ type Server struct {
 
 // Options tune Start.
 type Options struct {
-	// DBPath reuses an existing database (for restart tests); empty makes a new one.
+	// DBPath reuses an existing SQLite database (for restart tests); empty
+	// makes a new one.
 	DBPath string
+	// Postgres runs on a fresh schema of the PostgreSQL server named by
+	// GATEHOUSE_TEST_POSTGRES (the test skips when it is unset).
+	Postgres bool
 	// Now overrides the clock.
 	Now func() time.Time
 }
@@ -67,11 +74,18 @@ func Start(t testing.TB, opts ...Options) *Server {
 		o.Now = time.Now
 	}
 	fresh := o.DBPath == ""
-	if fresh {
-		o.DBPath = filepath.Join(t.TempDir(), "gatehouse.db")
-	}
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, o.DBPath)
+	var st *sqlstore.Store
+	var err error
+	if o.Postgres {
+		o.DBPath = pgtest.FreshSchema(t)
+		st, err = postgres.Open(ctx, o.DBPath, postgres.DefaultPool())
+	} else {
+		if fresh {
+			o.DBPath = filepath.Join(t.TempDir(), "gatehouse.db")
+		}
+		st, err = sqlite.Open(ctx, o.DBPath)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
