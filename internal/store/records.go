@@ -112,3 +112,38 @@ const (
 	KeyNext     = "next"
 	KeyPrevious = "previous"
 )
+
+// RefreshToken is one refresh token of a grant. Every use rotates it: the
+// presented token is retired (RotatedAt) and a new one of the same family
+// takes its place. A retired token presented again after the grace period
+// is taken as stolen and ends the whole family.
+type RefreshToken struct {
+	Hash         string
+	FamilyID     string // the grant: the code's hash for authorization_code grants
+	AuthServerID string
+	ClientID     string
+	UserID       string
+	Scopes       []string
+	AMR          []string
+	AuthTime     time.Time
+	// AccessTokenJTI and AccessTokenExpiresAt name the access token issued
+	// with this refresh token, so that ending the family revokes it too.
+	AccessTokenJTI       string
+	AccessTokenExpiresAt time.Time
+	Created              time.Time
+	ExpiresAt            time.Time // absolute end; zero means none
+	IdleExpiresAt        time.Time // ends unless rotated before
+	RotatedAt            time.Time // zero while it is the family's live token
+	RevokedAt            time.Time // zero unless revoked
+}
+
+// Scope is a custom scope defined on an authorization server.
+type Scope struct {
+	AuthServerID    string
+	Name            string
+	Description     string
+	Consent         string // IMPLICIT, REQUIRED, FLEXIBLE
+	Default         bool
+	MetadataPublish string // NO_CLIENTS, ALL_CLIENTS
+	Created         time.Time
+}

@@ -26,6 +26,8 @@ type Store interface {
 	Codes
 	SigningKeys
 	RevokedTokens
+	RefreshTokens
+	Scopes
 	// Ping reports whether the backend can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	// DeleteExpired removes expired codes (kept an hour past expiry for
@@ -80,11 +82,42 @@ type Codes interface {
 
 // SigningKeys holds the JSON Web Keys that sign tokens, per authorization server.
 type SigningKeys interface {
-	// CreateSigningKey stores a key; a second key for the same server and
-	// status "current" when one exists is ErrConflict, so replicas starting
-	// together create exactly one.
+	// CreateSigningKey stores a key; a second "current" or "next" key for
+	// the same server is ErrConflict, so replicas starting together create
+	// exactly one of each.
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 	ListSigningKeys(ctx context.Context, authServerID string) ([]SigningKey, error)
+	// RotateSigningKeys moves the server's keys one step, atomically: the
+	// previous key is dropped, current becomes previous, next becomes
+	// current and newNext is stored as next. When notAfter is not zero the
+	// rotation happens only if the current key was created before it, so
+	// that replicas rotating on a timer rotate once; rotated reports
+	// whether this call did it.
+	RotateSigningKeys(ctx context.Context, authServerID string, newNext SigningKey, notAfter time.Time) (rotated bool, err error)
+}
+
+// RefreshTokens holds refresh tokens, keyed by the hash of their value.
+type RefreshTokens interface {
+	CreateRefreshToken(ctx context.Context, rt RefreshToken) error
+	// GetRefreshToken returns the token whatever its state.
+	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
+	// RotateRefreshToken retires the live token with this hash, issued to
+	// clientID by authServerID, and stores next in its family, atomically,
+	// returning the retired token and its user. A token retired less than
+	// grace ago may be rotated again (retries of a lost answer). Unknown,
+	// expired, revoked or foreign tokens get ErrNotFound. A token retired
+	// longer ago is a replay: the call revokes its whole family (and the
+	// access tokens issued with it) and returns ErrAlreadyUsed.
+	RotateRefreshToken(ctx context.Context, hash, clientID, authServerID string, next RefreshToken, now time.Time, grace time.Duration) (RefreshToken, User, error)
+	// RevokeRefreshFamily revokes every token of the family and records the
+	// access tokens issued with them as revoked.
+	RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error
+}
+
+// Scopes holds the custom scopes of authorization servers.
+type Scopes interface {
+	CreateScope(ctx context.Context, sc Scope) error
+	ListScopes(ctx context.Context, authServerID string) ([]Scope, error)
 }
 
 // RevokedTokens records revoked self-contained tokens (JWT access tokens) by

@@ -159,6 +159,9 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) (in
 		{`DELETE FROM codes WHERE hash IN (SELECT hash FROM codes WHERE expires_at < ? LIMIT ?)`, now.Add(-codeReplayWindow)},
 		{`DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE expires_at < ? LIMIT ?)`, now},
 		{`DELETE FROM revoked_tokens WHERE jti IN (SELECT jti FROM revoked_tokens WHERE expires_at < ? LIMIT ?)`, now},
+		// A rotated-out token is kept until its own idle expiry, so that its
+		// replay is still recognised and ends the family.
+		{`DELETE FROM refresh_tokens WHERE hash IN (SELECT hash FROM refresh_tokens WHERE idle_expires_at < ? LIMIT ?)`, now},
 	} {
 		res, err := s.exec(ctx, q.sql, q.cutoff.Unix(), limit)
 		if err != nil {

@@ -1,0 +1,209 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/store"
+)
+
+const refreshCols = `hash, family_id, auth_server_id, client_id, user_id, scopes, amr, auth_time, access_token_jti,
+	access_token_expires_at, created, expires_at, idle_expires_at, rotated_at, revoked_at`
+
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func timeOrZero(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(n, 0).UTC()
+}
+
+func scanRefresh(row scanner) (store.RefreshToken, error) {
+	var rt store.RefreshToken
+	var scopes, amr string
+	var authTime, atExp, created, expires, idle int64
+	var rotated, revoked sql.NullInt64
+	err := row.Scan(&rt.Hash, &rt.FamilyID, &rt.AuthServerID, &rt.ClientID, &rt.UserID, &scopes, &amr, &authTime,
+		&rt.AccessTokenJTI, &atExp, &created, &expires, &idle, &rotated, &revoked)
+	if err != nil {
+		return rt, err
+	}
+	rt.AuthTime, rt.AccessTokenExpiresAt, rt.Created = timeOrZero(authTime), timeOrZero(atExp), timeOrZero(created)
+	rt.ExpiresAt, rt.IdleExpiresAt = timeOrZero(expires), timeOrZero(idle)
+	rt.RotatedAt, rt.RevokedAt = timeOrZero(rotated.Int64), timeOrZero(revoked.Int64)
+	return rt, unlist(map[*[]string]string{&rt.Scopes: scopes, &rt.AMR: amr})
+}
+
+const insertRefresh = `INSERT INTO refresh_tokens (hash, family_id, auth_server_id, client_id, user_id, scopes, amr,
+	auth_time, access_token_jti, access_token_expires_at, created, expires_at, idle_expires_at)
+	VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+func refreshArgs(rt store.RefreshToken) []any {
+	return []any{rt.Hash, rt.FamilyID, rt.AuthServerID, rt.ClientID, rt.UserID, list(rt.Scopes), list(rt.AMR),
+		rt.AuthTime.Unix(), rt.AccessTokenJTI, unixOrZero(rt.AccessTokenExpiresAt), rt.Created.Unix(),
+		unixOrZero(rt.ExpiresAt), rt.IdleExpiresAt.Unix()}
+}
+
+func (s *Store) CreateRefreshToken(ctx context.Context, rt store.RefreshToken) error {
+	_, err := s.exec(ctx, insertRefresh, refreshArgs(rt)...)
+	return s.translate(err)
+}
+
+func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.RefreshToken, error) {
+	rt, err := scanRefresh(s.queryRow(ctx, `SELECT `+refreshCols+` FROM refresh_tokens WHERE hash = ?`, hash))
+	return rt, s.translate(err)
+}
+
+func (s *Store) RotateRefreshToken(ctx context.Context, hash, clientID, authServerID string, next store.RefreshToken,
+	now time.Time, grace time.Duration) (store.RefreshToken, store.User, error) {
+	var old store.RefreshToken
+	var user store.User
+	err := s.inTx(ctx, func(t tx) error {
+		var err error
+		old, err = scanRefresh(t.queryRow(ctx, `UPDATE refresh_tokens SET rotated_at = COALESCE(rotated_at, ?)
+			WHERE hash = ? AND client_id = ? AND auth_server_id = ? AND revoked_at IS NULL
+			AND idle_expires_at > ? AND (expires_at = 0 OR expires_at > ?)
+			AND (rotated_at IS NULL OR rotated_at > ?)
+			RETURNING `+refreshCols, now.Unix(), hash, clientID, authServerID, now.Unix(), now.Unix(), now.Add(-grace).Unix()))
+		if errors.Is(err, sql.ErrNoRows) {
+			return s.detectReuse(ctx, t, hash, clientID, authServerID, now)
+		}
+		if err != nil {
+			return s.translate(err)
+		}
+		next.FamilyID = old.FamilyID
+		if _, err := t.exec(ctx, insertRefresh, refreshArgs(next)...); err != nil {
+			return s.translate(err)
+		}
+		user, err = scanUser(t.queryRow(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`, old.UserID))
+		return s.translate(err)
+	})
+	return old, user, err
+}
+
+// detectReuse decides why a rotation found no live token: a token retired
+// past the grace period means a replay, which ends the family.
+func (s *Store) detectReuse(ctx context.Context, t tx, hash, clientID, authServerID string, now time.Time) error {
+	rt, err := scanRefresh(t.queryRow(ctx, `SELECT `+refreshCols+` FROM refresh_tokens
+		WHERE hash = ? AND client_id = ? AND auth_server_id = ?`, hash, clientID, authServerID))
+	if err != nil {
+		return s.translate(err)
+	}
+	if rt.RotatedAt.IsZero() || !rt.RevokedAt.IsZero() {
+		return store.ErrNotFound // expired or already revoked: nothing more to do
+	}
+	if err := s.revokeFamily(ctx, t, rt.FamilyID, now); err != nil {
+		return err
+	}
+	return store.ErrAlreadyUsed
+}
+
+func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error {
+	return s.inTx(ctx, func(t tx) error { return s.revokeFamily(ctx, t, familyID, now) })
+}
+
+func (s *Store) revokeFamily(ctx context.Context, t tx, familyID string, now time.Time) error {
+	rows, err := t.query(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL
+		RETURNING access_token_jti, access_token_expires_at`, now.Unix(), familyID)
+	if err != nil {
+		return s.translate(err)
+	}
+	type issued struct {
+		jti string
+		exp int64
+	}
+	var ats []issued
+	for rows.Next() {
+		var a issued
+		if err := rows.Scan(&a.jti, &a.exp); err != nil {
+			rows.Close()
+			return s.translate(err)
+		}
+		ats = append(ats, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return s.translate(err)
+	}
+	for _, a := range ats {
+		if a.jti == "" || a.exp <= now.Unix() {
+			continue
+		}
+		if _, err := t.exec(ctx, `INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING`,
+			"AT."+a.jti, a.exp); err != nil {
+			return s.translate(err)
+		}
+	}
+	return nil
+}
+
+// --- scopes ---
+
+func (s *Store) CreateScope(ctx context.Context, sc store.Scope) error {
+	_, err := s.exec(ctx, `INSERT INTO scopes (auth_server_id, name, description, consent, is_default, metadata_publish, created)
+		VALUES (?,?,?,?,?,?,?)`, sc.AuthServerID, sc.Name, sc.Description, sc.Consent, sc.Default, sc.MetadataPublish, sc.Created.Unix())
+	return s.translate(err)
+}
+
+func (s *Store) ListScopes(ctx context.Context, authServerID string) ([]store.Scope, error) {
+	return queryAll(ctx, s, func(row scanner) (store.Scope, error) {
+		var sc store.Scope
+		var created int64
+		err := row.Scan(&sc.AuthServerID, &sc.Name, &sc.Description, &sc.Consent, &sc.Default, &sc.MetadataPublish, &created)
+		sc.Created = time.Unix(created, 0).UTC()
+		return sc, err
+	}, `SELECT auth_server_id, name, description, consent, is_default, metadata_publish, created FROM scopes
+		WHERE auth_server_id = ? ORDER BY name`, authServerID)
+}
+
+// --- signing key rotation ---
+
+func (s *Store) RotateSigningKeys(ctx context.Context, authServerID string, newNext store.SigningKey, notAfter time.Time) (bool, error) {
+	rotated := false
+	err := s.inTx(ctx, func(t tx) error {
+		if !notAfter.IsZero() {
+			var created int64
+			err := t.queryRow(ctx, `SELECT created FROM signing_keys WHERE auth_server_id = ? AND status = 'current'`,
+				authServerID).Scan(&created)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return s.translate(err)
+			}
+			if err == nil && created >= notAfter.Unix() {
+				return nil // rotated recently, perhaps by another replica
+			}
+		}
+		// The promoted key's created time becomes "current since", which the
+		// rotation timer measures.
+		steps := []struct {
+			query string
+			args  []any
+		}{
+			{`DELETE FROM signing_keys WHERE auth_server_id = ? AND status = 'previous'`, []any{authServerID}},
+			{`UPDATE signing_keys SET status = 'previous' WHERE auth_server_id = ? AND status = 'current'`, []any{authServerID}},
+			{`UPDATE signing_keys SET status = 'current', created = ? WHERE auth_server_id = ? AND status = 'next'`,
+				[]any{newNext.Created.Unix(), authServerID}},
+		}
+		for _, st := range steps {
+			if _, err := t.exec(ctx, st.query, st.args...); err != nil {
+				return s.translate(err)
+			}
+		}
+		newNext.AuthServerID, newNext.Status = authServerID, store.KeyNext
+		if _, err := t.exec(ctx, `INSERT INTO signing_keys (kid, auth_server_id, alg, private_key, status, created)
+			VALUES (?,?,?,?,?,?)`, newNext.KID, authServerID, newNext.Alg, newNext.PrivateKey, newNext.Status,
+			newNext.Created.Unix()); err != nil {
+			return s.translate(err)
+		}
+		rotated = true
+		return nil
+	})
+	return rotated, err
+}
