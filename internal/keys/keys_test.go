@@ -74,18 +74,22 @@ func TestKeyCreatedOnceAndPersisted(t *testing.T) {
 	if again != set {
 		t.Error("a second Get parsed the key set again instead of using the cached one")
 	}
-	if cs.creates != 1 {
-		t.Errorf("Manager wrote %d keys, want 1", cs.creates)
+	if cs.creates != 2 {
+		t.Errorf("Manager wrote %d keys, want 2 (current and next)", cs.creates)
 	}
 
 	rows, err := st.ListSigningKeys(ctx, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 {
-		t.Fatalf("store holds %d keys, want 1", len(rows))
+	byStatus := map[string]store.SigningKey{}
+	for _, r := range rows {
+		byStatus[r.Status] = r
 	}
-	row := rows[0]
+	if len(rows) != 2 || len(byStatus) != 2 || byStatus[store.KeyNext].KID == "" {
+		t.Fatalf("store holds %d keys with statuses %v, want one current and one next", len(rows), byStatus)
+	}
+	row := byStatus[store.KeyCurrent]
 	if row.KID != set.CurrentKID() || row.Status != store.KeyCurrent || row.Alg != "RS256" || row.AuthServerID != "default" {
 		t.Errorf("stored key %s/%s/%s/%s, want %s/current/RS256/default", row.KID, row.Status, row.Alg, row.AuthServerID, set.CurrentKID())
 	}
@@ -103,7 +107,7 @@ func TestKeyCreatedOnceAndPersisted(t *testing.T) {
 	if set2.CurrentKID() != set.CurrentKID() {
 		t.Errorf("second Manager uses kid %s, want %s", set2.CurrentKID(), set.CurrentKID())
 	}
-	if cs.creates != 1 {
+	if cs.creates != 2 {
 		t.Errorf("second Manager created a key (%d writes)", cs.creates)
 	}
 	if string(set2.JWKS) != string(set.JWKS) || set2.ETag != set.ETag {
@@ -138,8 +142,8 @@ func TestJWKSDocument(t *testing.T) {
 	if err := json.Unmarshal(set.JWKS, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Keys) != 1 {
-		t.Fatalf("JWKS has %d keys, want 1", len(doc.Keys))
+	if len(doc.Keys) != 2 {
+		t.Fatalf("JWKS has %d keys, want 2 (current and next)", len(doc.Keys))
 	}
 	k := doc.Keys[0]
 	for name, want := range map[string]string{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": set.CurrentKID(), "e": "AQAB"} {
@@ -299,8 +303,8 @@ func TestWrongMasterKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 {
-		t.Errorf("store holds %d keys after the failed load, want 1", len(rows))
+	if len(rows) != 2 {
+		t.Errorf("store holds %d keys after the failed load, want the 2 made before", len(rows))
 	}
 }
 
@@ -370,4 +374,75 @@ func BenchmarkVerify(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestRotation: rotating promotes the published next key, keeps the old
+// current key for verification, and a second Manager (another replica)
+// follows once its cached set is reloaded.
+func TestRotation(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	clock := time.Unix(1_800_000_000, 0)
+	tick := func() time.Time { return clock }
+	m := keys.NewManager(st, sealer(t, masterKey), tick)
+	replica := keys.NewManager(st, sealer(t, masterKey), tick)
+	before, err := m.Get(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replica.Get(ctx, "default"); err != nil {
+		t.Fatal(err)
+	}
+	oldToken, err := before.Sign([]byte(`{"sub":"before"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := st.ListSigningKeys(ctx, "default")
+	var nextKID string
+	for _, r := range rows {
+		if r.Status == store.KeyNext {
+			nextKID = r.KID
+		}
+	}
+
+	if rotated, err := m.RotateIfOlder(ctx, "default", time.Hour); err != nil || rotated {
+		t.Fatalf("RotateIfOlder on a fresh key: rotated=%v err=%v", rotated, err)
+	}
+	clock = clock.Add(2 * time.Hour)
+	if rotated, err := m.RotateIfOlder(ctx, "default", time.Hour); err != nil || !rotated {
+		t.Fatalf("RotateIfOlder on an old key: rotated=%v err=%v", rotated, err)
+	}
+	after, err := m.Get(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.CurrentKID() != nextKID {
+		t.Errorf("current key after rotation is %s, want the published next key %s", after.CurrentKID(), nextKID)
+	}
+	if _, err := after.Verify(oldToken); err != nil {
+		t.Errorf("a token signed before the rotation no longer verifies: %v", err)
+	}
+	var doc struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	json.Unmarshal(after.JWKS, &doc)
+	if len(doc.Keys) != 3 {
+		t.Errorf("JWKS after rotation has %d keys, want previous, current and next", len(doc.Keys))
+	}
+
+	// The other replica still signs with its cached set until it reloads.
+	clock = clock.Add(keys.ReloadEvery + time.Second)
+	stale, _ := replica.Get(ctx, "default") // starts the background reload
+	if stale.CurrentKID() != before.CurrentKID() {
+		t.Errorf("replica switched keys before reloading")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		s, _ := replica.Get(ctx, "default")
+		if s.CurrentKID() == nextKID {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Error("replica never picked up the rotation")
 }
