@@ -73,7 +73,8 @@ func appsCreate(env cmdEnv, args []string) error {
 	var asJSON bool
 	return adminCommand(env, "apps create", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&p.Name, "name", "", "app name (required)")
-		fs.StringVar(&p.Type, "type", domain.AppTypeWeb, "web, native or browser")
+		fs.StringVar(&p.Type, "type", domain.AppTypeWeb, "web, native, browser or service")
+		fs.Var((*listFlag)(&p.GrantTypes), "grant-type", "authorization_code, refresh_token or client_credentials (repeatable; default by type)")
 		fs.StringVar(&p.AuthMethod, "auth-method", "", "client_secret_basic (default for web) or client_secret_post; public apps use none")
 		fs.Var((*listFlag)(&p.RedirectURIs), "redirect-uri", "sign-in redirect URI (repeatable, at least one)")
 		fs.Var((*listFlag)(&p.PostLogoutRedirectURIs), "post-logout-redirect-uri", "sign-out redirect URI (repeatable)")

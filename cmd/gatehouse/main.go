@@ -18,6 +18,8 @@ Usage:
   gatehouse apps create [flags]        register an OIDC app; prints its client id and secret
   gatehouse apps list [flags]          list apps
   gatehouse users create [flags]       create a user
+  gatehouse scopes add|list [flags]    define or list custom scopes of an authorization server
+  gatehouse keys rotate|list [flags]   rotate or list an authorization server's signing keys
   gatehouse migrate up|status [flags]  apply or show database migrations
 
 Run 'gatehouse COMMAND -h' for the flags of a command.
@@ -44,6 +46,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = sub(env, "apps", rest, map[string]func(cmdEnv, []string) error{"create": appsCreate, "list": appsList})
 	case "users":
 		err = sub(env, "users", rest, map[string]func(cmdEnv, []string) error{"create": usersCreate})
+	case "scopes":
+		err = sub(env, "scopes", rest, map[string]func(cmdEnv, []string) error{"add": scopesAdd, "list": scopesList})
+	case "keys":
+		err = sub(env, "keys", rest, map[string]func(cmdEnv, []string) error{"rotate": keysRotate, "list": keysList})
 	case "migrate":
 		err = sub(env, "migrate", rest, map[string]func(cmdEnv, []string) error{"up": migrateUp, "status": migrateStatus})
 	case "help", "-h", "--help":
@@ -53,10 +59,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "gatehouse: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
+	if err == errUsage {
+		return 2
+	}
 	if err != nil {
-		if err != errUsage {
-			fmt.Fprintf(stderr, "gatehouse: %v\n", err)
-		}
+		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
 		return 1
 	}
 	return 0

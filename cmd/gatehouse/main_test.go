@@ -86,7 +86,7 @@ func TestAppsCreateJSON(t *testing.T) {
 				t.Errorf("client_id %q, want an Okta-style 0oa… id", a.ClientID)
 			}
 			if a.TokenEndpointAuthMethod != tc.wantMethod || a.Status != "ACTIVE" ||
-				len(a.GrantTypes) != 1 || a.GrantTypes[0] != "authorization_code" {
+				strings.Join(a.GrantTypes, " ") != "authorization_code refresh_token" {
 				t.Errorf("app %+v", a)
 			}
 			if tc.wantSecret != (a.ClientSecret != "") {
@@ -249,8 +249,13 @@ func TestInvalidInput(t *testing.T) {
 				args = append(slices.Clone(args), "--database", db)
 			}
 			r := gatehouse(t, nil, tc.stdin, args...)
-			if r.code != 1 {
-				t.Errorf("exit %d, want 1", r.code)
+			// Usage mistakes exit 2, as for an unknown command; bad input 1.
+			want := 1
+			if strings.Contains(tc.name, "flag") || strings.Contains(tc.name, "subcommand") {
+				want = 2
+			}
+			if r.code != want {
+				t.Errorf("exit %d, want %d", r.code, want)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(r.stderr, w) {

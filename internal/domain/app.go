@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -28,8 +29,18 @@ const (
 // Grant types.
 const (
 	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
 )
+
+// grantsByType lists, per app type, the grants it may have; the first
+// entries (all but client_credentials for web apps) are its defaults.
+var grantsByType = map[string]struct{ allowed, defaults []string }{
+	AppTypeWeb:     {[]string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials}, []string{GrantAuthorizationCode, GrantRefreshToken}},
+	AppTypeNative:  {[]string{GrantAuthorizationCode, GrantRefreshToken}, []string{GrantAuthorizationCode, GrantRefreshToken}},
+	AppTypeBrowser: {[]string{GrantAuthorizationCode, GrantRefreshToken}, []string{GrantAuthorizationCode, GrantRefreshToken}},
+	AppTypeService: {[]string{GrantClientCredentials}, []string{GrantClientCredentials}},
+}
 
 // NewAppParams is what a caller supplies to register an app.
 type NewAppParams struct {
@@ -40,6 +51,9 @@ type NewAppParams struct {
 	// AuthMethod defaults by type: client_secret_basic for confidential
 	// apps, none for public ones.
 	AuthMethod string
+	// GrantTypes defaults by type: authorization_code and refresh_token for
+	// apps with users, client_credentials for service apps.
+	GrantTypes []string
 }
 
 // NewApp is a registered app and its client secret, which is returned only
@@ -82,17 +96,34 @@ func buildApp(p NewAppParams, now time.Time) (store.App, error) {
 		RedirectURIs: p.RedirectURIs, PostLogoutRedirectURIs: p.PostLogoutRedirectURIs,
 		PKCERequired: public, TokenEndpointAuthMethod: p.AuthMethod,
 	}
-	switch p.Type {
-	case AppTypeWeb, AppTypeNative, AppTypeBrowser:
-		app.GrantTypes = []string{GrantAuthorizationCode}
+	grants, known := grantsByType[p.Type]
+	if !known {
+		v.add("type", "must be one of web, native, browser, service")
+	}
+	app.GrantTypes = grants.defaults
+	if len(p.GrantTypes) > 0 {
+		app.GrantTypes = nil
+		for _, g := range p.GrantTypes {
+			switch {
+			case !slices.Contains(grants.allowed, g):
+				v.add("grant_types", fmt.Sprintf("%q is not allowed for %s apps (allowed: %s)", g, p.Type, strings.Join(grants.allowed, ", ")))
+			case !slices.Contains(app.GrantTypes, g):
+				app.GrantTypes = append(app.GrantTypes, g)
+			}
+		}
+	}
+	app.ResponseTypes = []string{}
+	if slices.Contains(app.GrantTypes, GrantAuthorizationCode) {
 		app.ResponseTypes = []string{"code"}
 		if len(p.RedirectURIs) == 0 {
 			v.add("redirect_uris", "at least one sign-in redirect URI is required")
 		}
-	case AppTypeService:
-		v.add("type", "service apps need the client_credentials grant, which this version does not serve yet")
-	default:
-		v.add("type", "must be one of web, native, browser, service")
+	}
+	if slices.Contains(app.GrantTypes, GrantRefreshToken) && !slices.Contains(app.GrantTypes, GrantAuthorizationCode) {
+		v.add("grant_types", "refresh_token needs authorization_code")
+	}
+	if app.RedirectURIs == nil {
+		app.RedirectURIs = []string{}
 	}
 	for _, u := range p.RedirectURIs {
 		if msg := checkRedirectURI(u, p.Type); msg != "" {

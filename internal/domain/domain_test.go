@@ -105,7 +105,10 @@ func TestCreateAppValidation(t *testing.T) {
 		{"long name", domain.NewAppParams{Name: strings.Repeat("n", 101), Type: web, RedirectURIs: cb}, []string{"name"}},
 		{"no type", domain.NewAppParams{Name: "A", RedirectURIs: cb}, []string{"type"}},
 		{"unknown type", domain.NewAppParams{Name: "A", Type: "spa", RedirectURIs: cb}, []string{"type"}},
-		{"service (not served yet)", domain.NewAppParams{Name: "A", Type: domain.AppTypeService}, []string{"type"}},
+		{"service with a user grant", domain.NewAppParams{Name: "A", Type: domain.AppTypeService, GrantTypes: []string{"authorization_code"}}, []string{"grant_types"}},
+		{"unknown grant", domain.NewAppParams{Name: "A", Type: domain.AppTypeWeb, RedirectURIs: []string{"https://a.example/cb"}, GrantTypes: []string{"password"}}, []string{"grant_types"}},
+		{"refresh without code", domain.NewAppParams{Name: "A", Type: domain.AppTypeWeb, GrantTypes: []string{"refresh_token", "client_credentials"}}, []string{"grant_types"}},
+		{"browser with client credentials", domain.NewAppParams{Name: "A", Type: domain.AppTypeBrowser, RedirectURIs: []string{"https://a.example/cb"}, GrantTypes: []string{"client_credentials"}}, []string{"grant_types"}},
 		{"no redirect URI", domain.NewAppParams{Name: "A", Type: web}, []string{"redirect_uris"}},
 		{"no redirect URI, browser", domain.NewAppParams{Name: "A", Type: domain.AppTypeBrowser, RedirectURIs: []string{}}, []string{"redirect_uris"}},
 		{"relative redirect", domain.NewAppParams{Name: "A", Type: web, RedirectURIs: []string{"/callback"}}, []string{"redirect_uris"}},
@@ -158,6 +161,19 @@ func TestCreateAppValidation(t *testing.T) {
 	}
 }
 
+func TestCreateServiceApp(t *testing.T) {
+	st := newMem()
+	got, err := domain.CreateApp(context.Background(), st, domain.NewAppParams{Name: "Batch", Type: domain.AppTypeService}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := got.App
+	if !slices.Equal(a.GrantTypes, []string{domain.GrantClientCredentials}) || len(a.ResponseTypes) != 0 ||
+		a.TokenEndpointAuthMethod != domain.AuthMethodBasic || got.ClientSecret == "" || a.PKCERequired {
+		t.Errorf("service app %+v (secret %q)", a, got.ClientSecret)
+	}
+}
+
 func TestCreateAppDefaults(t *testing.T) {
 	cases := []struct {
 		name       string
@@ -205,7 +221,7 @@ func TestCreateAppDefaults(t *testing.T) {
 			if a.Name != strings.TrimSpace(c.p.Name) || a.Type != c.p.Type || a.Status != store.StatusActive || !a.Created.Equal(now) {
 				t.Errorf("app %+v does not reflect %+v", a, c.p)
 			}
-			if !slices.Equal(a.GrantTypes, []string{domain.GrantAuthorizationCode}) || !slices.Equal(a.ResponseTypes, []string{"code"}) {
+			if !slices.Equal(a.GrantTypes, []string{domain.GrantAuthorizationCode, domain.GrantRefreshToken}) || !slices.Equal(a.ResponseTypes, []string{"code"}) {
 				t.Errorf("grant types %v, response types %v", a.GrantTypes, a.ResponseTypes)
 			}
 			if !slices.Equal(a.RedirectURIs, c.p.RedirectURIs) || !slices.Equal(a.PostLogoutRedirectURIs, c.p.PostLogoutRedirectURIs) {

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/config"
+	"github.com/gatehouse-auth/gatehouse/internal/domain"
+	"github.com/gatehouse-auth/gatehouse/internal/keys"
+	"github.com/gatehouse-auth/gatehouse/internal/store"
+	"github.com/gatehouse-auth/gatehouse/internal/store/sqlstore"
+)
+
+func scopesAdd(env cmdEnv, args []string) error {
+	var p domain.NewScopeParams
+	var asJSON bool
+	return adminCommand(env, "scopes add", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&p.AuthServerID, "auth-server", domain.DefaultServerID, "custom authorization server `id`")
+		fs.StringVar(&p.Name, "name", "", "scope name, e.g. orders:read (required)")
+		fs.StringVar(&p.Description, "description", "", "what the scope allows")
+		fs.BoolVar(&p.Default, "default", false, "grant it to client_credentials requests that name no scope")
+		fs.BoolVar(&asJSON, "json", false, "print JSON")
+	}, func(st *sqlstore.Store) error {
+		sc, err := domain.CreateScope(env.ctx, st, p, time.Now())
+		if err != nil {
+			return explain(err)
+		}
+		if asJSON {
+			return writeJSON(env.stdout, scopeView(sc))
+		}
+		fmt.Fprintf(env.stdout, "scope %s added to authorization server %s\n", sc.Name, sc.AuthServerID)
+		return nil
+	})
+}
+
+type scopeJSON struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Default     bool   `json:"default"`
+	Consent     string `json:"consent"`
+}
+
+func scopeView(sc store.Scope) scopeJSON {
+	return scopeJSON{sc.Name, sc.Description, sc.Default, sc.Consent}
+}
+
+func scopesList(env cmdEnv, args []string) error {
+	var asID string
+	var asJSON bool
+	return adminCommand(env, "scopes list", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&asID, "auth-server", domain.DefaultServerID, "authorization server `id`")
+		fs.BoolVar(&asJSON, "json", false, "print JSON")
+	}, func(st *sqlstore.Store) error {
+		scopes, err := st.ListScopes(env.ctx, asID)
+		if err != nil {
+			return err
+		}
+		out := make([]scopeJSON, 0, len(scopes))
+		for _, sc := range scopes {
+			out = append(out, scopeView(sc))
+		}
+		if asJSON {
+			return writeJSON(env.stdout, out)
+		}
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tDEFAULT\tDESCRIPTION")
+		for _, sc := range out {
+			fmt.Fprintf(tw, "%s\t%v\t%s\n", sc.Name, sc.Default, sc.Description)
+		}
+		return tw.Flush()
+	})
+}
+
+// keysCommand is an admin command that also needs the signing keys' sealer.
+func keysCommand(env cmdEnv, name string, args []string, body func(*sqlstore.Store, *keys.Manager, string) error) error {
+	var asID, masterKey string
+	var flags *flag.FlagSet
+	return adminCommand(env, name, args, func(fs *flag.FlagSet) {
+		flags = fs
+		fs.StringVar(&asID, "auth-server", domain.DefaultServerID, "authorization server `id` (org for the org server)")
+		fs.StringVar(&masterKey, "master-key", env.getenv("GATEHOUSE_MASTER_KEY"), "master `key` (env GATEHOUSE_MASTER_KEY; SQLite falls back to the key file)")
+	}, func(st *sqlstore.Store) error {
+		if _, err := st.GetAuthServer(env.ctx, asID); err != nil {
+			return fmt.Errorf("authorization server %q: %w", asID, err)
+		}
+		cfg := config.Default()
+		cfg.Database, cfg.MasterKey = flags.Lookup("database").Value.String(), masterKey
+		if cfg.IsPostgres() && masterKey == "" {
+			return fmt.Errorf("--master-key or GATEHOUSE_MASTER_KEY is required with PostgreSQL")
+		}
+		sealer, err := openSealer(cfg, env)
+		if err != nil {
+			return err
+		}
+		return body(st, keys.NewManager(st, sealer, time.Now), asID)
+	})
+}
+
+func keysRotate(env cmdEnv, args []string) error {
+	return keysCommand(env, "keys rotate", args, func(_ *sqlstore.Store, m *keys.Manager, asID string) error {
+		if err := m.Rotate(env.ctx, asID); err != nil {
+			return err
+		}
+		set, err := m.Get(env.ctx, asID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "rotated: %s now signs for %s; replicas switch within %s\n", set.CurrentKID(), asID, keys.ReloadEvery)
+		return nil
+	})
+}
+
+func keysList(env cmdEnv, args []string) error {
+	return keysCommand(env, "keys list", args, func(st *sqlstore.Store, m *keys.Manager, asID string) error {
+		if _, err := m.Get(env.ctx, asID); err != nil { // decrypts them, and creates them on a new server
+			return err
+		}
+		rows, err := st.ListSigningKeys(env.ctx, asID)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "KID\tSTATUS\tALG\tSINCE")
+		for _, k := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.KID, k.Status, k.Alg, k.Created.Format(time.RFC3339))
+		}
+		return tw.Flush()
+	})
+}
