@@ -52,8 +52,10 @@ func serve(env cmdEnv, args []string) error {
 			return err
 		}
 	}
+	km := keys.NewManager(st, sealer, time.Now)
 	handler, err := server.New(server.Options{
-		Store: st, Sealer: sealer, BaseURL: cfg.Issuer(), SessionLifetime: cfg.SessionLifetime, Logger: logger,
+		Store: st, Sealer: sealer, Keys: km, BaseURL: cfg.Issuer(), SessionLifetime: cfg.SessionLifetime,
+		RefreshGrace: cfg.RefreshTokenGrace, Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -68,7 +70,7 @@ func serve(env cmdEnv, args []string) error {
 	}
 	ctx, cancel := context.WithCancel(env.ctx)
 	defer cancel()
-	go server.RunCleanup(ctx, st, time.Minute, time.Now)
+	go server.RunMaintenance(ctx, st, km, cfg.KeyRotationInterval, time.Now)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	database := cfg.Database

@@ -37,6 +37,11 @@ type Config struct {
 	MasterKey string `yaml:"master_key"`
 	// SessionLifetime is how long a sign-in session lasts.
 	SessionLifetime time.Duration `yaml:"session_lifetime"`
+	// RefreshTokenGrace is how long a rotated-out refresh token still works.
+	RefreshTokenGrace time.Duration `yaml:"refresh_token_grace"`
+	// KeyRotationInterval rotates signing keys when the current one is this
+	// old; 0 turns automatic rotation off.
+	KeyRotationInterval time.Duration `yaml:"key_rotation_interval"`
 	// LogLevel is debug, info, warn or error; LogFormat text or json.
 	LogLevel  string `yaml:"log_level"`
 	LogFormat string `yaml:"log_format"`
@@ -52,6 +57,8 @@ func Default() Config {
 		DatabaseMaxConns:     20,
 		DatabaseMaxIdleConns: 10,
 		SessionLifetime:      2 * time.Hour,
+		RefreshTokenGrace:    30 * time.Second,
+		KeyRotationInterval:  90 * 24 * time.Hour,
 		LogLevel:             "info",
 		LogFormat:            "text",
 	}
@@ -117,6 +124,12 @@ func (c Config) Validate() error {
 	if c.SessionLifetime < time.Minute || c.SessionLifetime > 30*24*time.Hour {
 		errs = append(errs, fmt.Errorf("session_lifetime %s: must be between 1m and 720h", c.SessionLifetime))
 	}
+	if c.RefreshTokenGrace < 0 || c.RefreshTokenGrace > time.Minute {
+		errs = append(errs, fmt.Errorf("refresh_token_grace %s: must be between 0s and 60s", c.RefreshTokenGrace))
+	}
+	if c.KeyRotationInterval != 0 && c.KeyRotationInterval < time.Hour {
+		errs = append(errs, fmt.Errorf("key_rotation_interval %s: must be 0 (off) or at least 1h", c.KeyRotationInterval))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -152,6 +165,8 @@ var settings = []setting{
 	{"database-max-idle-conns", "GATEHOUSE_DATABASE_MAX_IDLE_CONNS", "PostgreSQL pool: idle connections kept", func(c *Config) any { return &c.DatabaseMaxIdleConns }},
 	{"master-key", "GATEHOUSE_MASTER_KEY", "`key` that encrypts signing keys at rest", func(c *Config) any { return &c.MasterKey }},
 	{"session-lifetime", "GATEHOUSE_SESSION_LIFETIME", "sign-in session `lifetime`", func(c *Config) any { return &c.SessionLifetime }},
+	{"refresh-token-grace", "GATEHOUSE_REFRESH_TOKEN_GRACE", "how long a rotated-out refresh token still works (0s-60s)", func(c *Config) any { return &c.RefreshTokenGrace }},
+	{"key-rotation-interval", "GATEHOUSE_KEY_ROTATION_INTERVAL", "rotate signing keys when the current one is this old (0 = never)", func(c *Config) any { return &c.KeyRotationInterval }},
 	{"log-level", "GATEHOUSE_LOG_LEVEL", "log `level`: debug, info, warn or error", func(c *Config) any { return &c.LogLevel }},
 	{"log-format", "GATEHOUSE_LOG_FORMAT", "log `format`: text or json", func(c *Config) any { return &c.LogFormat }},
 	{"demo", "GATEHOUSE_DEMO", "seed a ready-to-try app and user", func(c *Config) any { return &c.Demo }},

@@ -30,7 +30,8 @@ func TestPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: "127.0.0.1:9000", Database: "from-env.db", LogLevel: "warn", LogFormat: "text",
-		SessionLifetime: 30 * time.Minute, DatabaseMaxConns: 20, DatabaseMaxIdleConns: 10}
+		SessionLifetime: 30 * time.Minute, DatabaseMaxConns: 20, DatabaseMaxIdleConns: 10,
+		RefreshTokenGrace: 30 * time.Second, KeyRotationInterval: 90 * 24 * time.Hour}
 	if cfg != want {
 		t.Errorf("got %+v\nwant %+v", cfg, want)
 	}
@@ -70,6 +71,8 @@ func TestInvalidValuesAreAllReported(t *testing.T) {
 		{"bad env duration", nil, map[string]string{"GATEHOUSE_SESSION_LIFETIME": "forever"}, []string{"GATEHOUSE_SESSION_LIFETIME"}},
 		{"bad env bool", nil, map[string]string{"GATEHOUSE_DEMO": "maybe"}, []string{"GATEHOUSE_DEMO"}},
 		{"session too short", []string{"--session-lifetime", "1s"}, nil, []string{"session_lifetime"}},
+		{"grace too long", []string{"--refresh-token-grace", "5m"}, nil, []string{"refresh_token_grace 5m0s"}},
+		{"rotation too often", nil, map[string]string{"GATEHOUSE_KEY_ROTATION_INTERVAL": "10m"}, []string{"key_rotation_interval 10m0s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,7 +44,7 @@ type redirectTarget struct {
 // parseAuthorize validates params. Errors about the client or redirect URI
 // carry NoRedirect and come with a nil target; any other error comes with the
 // target it must be sent to.
-func (h *Handler) parseAuthorize(r *http.Request, params map[string]string) (*authorizeRequest, *redirectTarget, *apierr.Error) {
+func (h *Handler) parseAuthorize(r *http.Request, as *authServer, params map[string]string) (*authorizeRequest, *redirectTarget, *apierr.Error) {
 	clientID := params["client_id"]
 	if clientID == "" {
 		return nil, nil, apierr.New(apierr.InvalidRequest, "The 'client_id' parameter is required.").WithNoRedirect()
@@ -105,13 +105,15 @@ func (h *Handler) parseAuthorize(r *http.Request, params map[string]string) (*au
 	if strings.TrimSpace(scope) == "" {
 		return fail(apierr.InvalidScope, "The authorization server resource does not have any configured default scopes, 'scope' must be provided.")
 	}
-	for _, s := range strings.Fields(scope) {
-		if !domain.IsStandardScope(s) {
+	custom, err := h.customScopes(r.Context(), as.ID)
+	if err != nil {
+		return nil, target, apierr.Internal(err)
+	}
+	for _, s := range uniqueFields(scope) {
+		if !domain.IsStandardScope(s) && !slices.ContainsFunc(custom, func(sc store.Scope) bool { return sc.Name == s }) {
 			return fail(apierr.InvalidScope, "One or more scopes are not configured for the authorization server resource.")
 		}
-		if !slices.Contains(req.scopes, s) {
-			req.scopes = append(req.scopes, s)
-		}
+		req.scopes = append(req.scopes, s)
 	}
 
 	req.nonce = params["nonce"]
@@ -173,7 +175,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request, as *authServ
 		h.pages.RenderError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
-	req, target, aerr := h.parseAuthorize(r, params)
+	req, target, aerr := h.parseAuthorize(r, as, params)
 	if aerr != nil {
 		h.authorizeError(w, r, as, target, aerr)
 		return

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/oauth/wire"
+	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
 
 // Claims the OIDC document lists (Okta's set, less what Gatehouse does not issue).
@@ -24,7 +25,7 @@ func (as *authServer) discovery(oidc bool) wire.Discovery {
 		JWKSURI:                               as.Endpoints + "/keys",
 		ResponseTypesSupported:                []string{"code"},
 		ResponseModesSupported:                []string{"query", "form_post"},
-		GrantTypesSupported:                   []string{domain.GrantAuthorizationCode},
+		GrantTypesSupported:                   []string{domain.GrantAuthorizationCode, domain.GrantRefreshToken},
 		SubjectTypesSupported:                 []string{"public"},
 		IDTokenSigningAlgValuesSupported:      []string{"RS256"},
 		ScopesSupported:                       domain.StandardScopes,
@@ -32,6 +33,14 @@ func (as *authServer) discovery(oidc bool) wire.Discovery {
 		ClaimsSupported:                       oidcClaims,
 		CodeChallengeMethodsSupported:         []string{"S256"},
 		AuthorizationResponseIssParameterSupp: true,
+	}
+	d.IntrospectionEndpoint, d.RevocationEndpoint = as.Endpoints+"/introspect", as.Endpoints+"/revoke"
+	d.EndSessionEndpoint = as.Endpoints + "/logout"
+	d.IntrospectionEndpointAuthMethodsSupported = d.TokenEndpointAuthMethodsSupported
+	d.RevocationEndpointAuthMethodsSupported = d.TokenEndpointAuthMethodsSupported
+	if as.ID != store.OrgServerID {
+		// Client credentials needs custom scopes, which only custom servers have.
+		d.GrantTypesSupported = append(d.GrantTypesSupported, domain.GrantClientCredentials)
 	}
 	if oidc {
 		d.UserinfoEndpoint = as.Endpoints + "/userinfo"

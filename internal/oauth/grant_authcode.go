@@ -20,7 +20,8 @@ const invalidCode = "The authorization code is invalid or has expired."
 // authorizationCodeGrant exchanges a code (RFC 6749 §4.1.3, RFC 7636 §4.6).
 // The code is consumed before any other check, so a code presented with a
 // wrong verifier or by the wrong client cannot be tried again; a second
-// redemption revokes the access token the first one issued (RFC 6749 §10.5).
+// redemption revokes the access and refresh tokens the first one issued
+// (RFC 6749 §10.5).
 func (h *Handler) authorizationCodeGrant(r *http.Request, req *tokenRequest) (wire.TokenResponse, *apierr.Error) {
 	var resp wire.TokenResponse
 	p := req.params
@@ -42,6 +43,9 @@ func (h *Handler) authorizationCodeGrant(r *http.Request, req *tokenRequest) (wi
 		// first exchange issued can no longer be trusted.
 		exp := code.Created.Add(token.CodeLifetime + token.AccessTokenLifetime)
 		if rerr := h.store.RevokeToken(r.Context(), "AT."+code.AccessTokenJTI, exp); rerr != nil {
+			return resp, apierr.Internal(rerr)
+		}
+		if rerr := h.store.RevokeRefreshFamily(r.Context(), code.Hash, now); rerr != nil {
 			return resp, apierr.Internal(rerr)
 		}
 		return resp, apierr.New(apierr.InvalidGrant, invalidCode)
@@ -81,9 +85,13 @@ func (h *Handler) authorizationCodeGrant(r *http.Request, req *tokenRequest) (wi
 	if err != nil {
 		return resp, apierr.Internal(err)
 	}
+	refresh, aerr := h.issueRefreshToken(r, req, code.Hash, user, code.Scopes, code.AMR, code.AuthTime, code.AccessTokenJTI, now)
+	if aerr != nil {
+		return resp, aerr
+	}
 	return wire.TokenResponse{
 		TokenType: "Bearer", ExpiresIn: issued.ExpiresIn, AccessToken: issued.AccessToken,
-		Scope: strings.Join(code.Scopes, " "), IDToken: issued.IDToken,
+		Scope: strings.Join(code.Scopes, " "), RefreshToken: refresh, IDToken: issued.IDToken,
 	}, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/apierr"
+	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/keys"
 	"github.com/gatehouse-auth/gatehouse/internal/login"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
@@ -28,8 +29,11 @@ type Handler struct {
 	now      func() time.Time
 	grants   map[string]grantHandler
 
+	refreshGrace time.Duration
+
 	mu      sync.RWMutex
 	servers map[string]*authServer
+	scopes  map[string]cachedScopes
 }
 
 // Config is what New needs.
@@ -40,18 +44,24 @@ type Config struct {
 	Pages    *web.Pages
 	// BaseURL is the public base URL without a trailing slash.
 	BaseURL string
-	Now     func() time.Time
+	// RefreshGrace is how long a rotated-out refresh token still works, so
+	// that a client retrying a lost answer is not taken for a thief.
+	RefreshGrace time.Duration
+	Now          func() time.Time
 }
 
 // New returns the protocol handler.
 func New(c Config) *Handler {
 	h := &Handler{
 		store: c.Store, keys: c.Keys, sessions: c.Sessions, pages: c.Pages, baseURL: c.BaseURL,
-		orgID: orgID(c.BaseURL), now: c.Now, servers: map[string]*authServer{},
-		throttle: login.NewThrottle(signInBurst, signInRefill, c.Now),
+		orgID: orgID(c.BaseURL), now: c.Now, servers: map[string]*authServer{}, scopes: map[string]cachedScopes{},
+		refreshGrace: c.RefreshGrace,
+		throttle:     login.NewThrottle(signInBurst, signInRefill, c.Now),
 	}
 	h.grants = map[string]grantHandler{
-		"authorization_code": h.authorizationCodeGrant,
+		domain.GrantAuthorizationCode: h.authorizationCodeGrant,
+		domain.GrantRefreshToken:      h.refreshTokenGrant,
+		domain.GrantClientCredentials: h.clientCredentialsGrant,
 	}
 	return h
 }
@@ -81,6 +91,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		mux.HandleFunc("GET "+prefix+"/v1/authorize", h.withServer(h.authorize))
 		mux.HandleFunc("POST "+prefix+"/v1/authorize", h.withServer(h.authorize))
 		mux.HandleFunc("POST "+prefix+"/v1/signin", h.withServer(h.signIn))
+		mux.HandleFunc("GET "+prefix+"/v1/logout", h.withServer(h.logout))
+		mux.HandleFunc("POST "+prefix+"/v1/logout", h.withServer(h.logout))
 		// Endpoints that browser apps call with fetch: no cookies are involved,
 		// so any origin may read the answers (CORS without credentials).
 		for _, ep := range []struct {
@@ -89,6 +101,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 			handle  serverHandler
 		}{
 			{"/v1/token", []string{"POST"}, h.token},
+			{"/v1/introspect", []string{"POST"}, h.introspect},
+			{"/v1/revoke", []string{"POST"}, h.revoke},
 			{"/v1/userinfo", []string{"GET", "POST"}, h.userinfo},
 			{"/v1/keys", []string{"GET"}, h.jwks},
 		} {

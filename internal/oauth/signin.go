@@ -67,7 +67,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, as *authServer)
 		return
 	}
 	// Validate again: the parameters came back from the browser.
-	req, target, aerr := h.parseAuthorize(r, pending)
+	req, target, aerr := h.parseAuthorize(r, as, pending)
 	if aerr != nil {
 		h.authorizeError(w, r, as, target, aerr)
 		return

@@ -65,6 +65,23 @@ func accessLog(l *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
+// requestTimeout bounds how long a request may wait on the database (and on
+// anything else that honours its context). A PostgreSQL server that stops
+// answering without closing its connections (a host gone from the network,
+// a stuck proxy) would otherwise hold each request, and a pool connection,
+// until the client gave up: instead the store reports the deadline as
+// store.ErrUnavailable and the client gets a prompt 503
+// temporarily_unavailable with Retry-After.
+const requestTimeout = 5 * time.Second
+
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
 func recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {

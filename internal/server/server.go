@@ -27,8 +27,11 @@ type Options struct {
 	Sealer          *keys.Sealer
 	BaseURL         string
 	SessionLifetime time.Duration
+	RefreshGrace    time.Duration
 	Logger          *slog.Logger
 	Now             func() time.Time
+	// Keys may be shared with RunMaintenance; New makes one when nil.
+	Keys *keys.Manager
 }
 
 // New returns the complete HTTP handler.
@@ -44,13 +47,17 @@ func New(o Options) (http.Handler, error) {
 		return nil, err
 	}
 	sessions := login.NewSessions(o.Store, o.SessionLifetime, httpx.BaseURLIsHTTPS(o.BaseURL), o.Now)
-	km := keys.NewManager(o.Store, o.Sealer, o.Now)
+	km := o.Keys
+	if km == nil {
+		km = keys.NewManager(o.Store, o.Sealer, o.Now)
+	}
 	if err := warmKeys(o.Store, km); err != nil {
 		return nil, err
 	}
 
 	mux := http.NewServeMux()
-	oauth.New(oauth.Config{Store: o.Store, Keys: km, Sessions: sessions, Pages: pages, BaseURL: o.BaseURL, Now: o.Now}).Mount(mux)
+	oauth.New(oauth.Config{Store: o.Store, Keys: km, Sessions: sessions, Pages: pages, BaseURL: o.BaseURL,
+		RefreshGrace: o.RefreshGrace, Now: o.Now}).Mount(mux)
 	(&login.Handler{Sessions: sessions, Pages: pages}).Mount(mux)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -73,6 +80,7 @@ func New(o Options) (http.Handler, error) {
 		}
 	}
 	var h http.Handler = mux
+	h = withDeadline(requestTimeout, h)
 	h = cop.Handler(h)
 	h = securityHeaders(h)
 	h = recoverPanics(h)
@@ -112,26 +120,55 @@ func readyz(st store.Store) http.HandlerFunc {
 	}
 }
 
-// RunCleanup deletes expired codes, sessions and revocation records in
-// bounded batches until ctx ends.
-func RunCleanup(ctx context.Context, st store.Store, every time.Duration, now func() time.Time) {
-	t := time.NewTicker(every)
+// RunMaintenance runs each replica's background work until ctx ends: every
+// minute it deletes expired codes, sessions, refresh tokens and revocation
+// records in bounded batches, and rotates the signing keys of every server
+// whose current key is older than rotateAfter (0 turns that off). Both are
+// safe on many replicas at once: deletes are idempotent and the store
+// rotates a server once however many replicas ask.
+func RunMaintenance(ctx context.Context, st store.Store, km *keys.Manager, rotateAfter time.Duration, now func() time.Time) {
+	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			for {
-				n, err := st.DeleteExpired(ctx, now(), 500)
-				if err != nil {
-					slog.Warn("cleanup of expired rows failed", "error", err)
-					break
-				}
-				if n < 500 {
-					break
-				}
+			deleteExpired(ctx, st, now)
+			if rotateAfter > 0 {
+				rotateDueKeys(ctx, st, km, rotateAfter)
 			}
+		}
+	}
+}
+
+func deleteExpired(ctx context.Context, st store.Store, now func() time.Time) {
+	const batch = 500
+	for {
+		n, err := st.DeleteExpired(ctx, now(), batch)
+		if err != nil {
+			slog.Warn("cleanup of expired rows failed", "error", err)
+			return
+		}
+		if n < batch {
+			return
+		}
+	}
+}
+
+func rotateDueKeys(ctx context.Context, st store.Store, km *keys.Manager, rotateAfter time.Duration) {
+	servers, err := st.ListAuthServers(ctx)
+	if err != nil {
+		slog.Warn("key rotation check failed", "error", err)
+		return
+	}
+	for _, as := range servers {
+		rotated, err := km.RotateIfOlder(ctx, as.ID, rotateAfter)
+		switch {
+		case err != nil:
+			slog.Warn("key rotation failed", "auth_server", as.ID, "error", err)
+		case rotated:
+			slog.Info("signing keys rotated", "auth_server", as.ID)
 		}
 	}
 }

@@ -61,6 +61,8 @@ type Options struct {
 	Postgres bool
 	// Now overrides the clock.
 	Now func() time.Time
+	// RefreshGrace is how long a rotated-out refresh token still works (0 by default).
+	RefreshGrace time.Duration
 }
 
 // Start runs a server for the test and stops it at cleanup.
@@ -106,7 +108,8 @@ func Start(t testing.TB, opts ...Options) *Server {
 		s.reload(t, ctx)
 	}
 	h, err := server.New(server.Options{Store: st, Sealer: sealer, BaseURL: s.URL, SessionLifetime: time.Hour, Now: o.Now,
-		Logger: slog.New(slog.DiscardHandler)})
+		RefreshGrace: o.RefreshGrace,
+		Logger:       slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

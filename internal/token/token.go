@@ -24,6 +24,12 @@ const (
 	AccessTokenLifetime = time.Hour
 	IDTokenLifetime     = time.Hour
 	CodeLifetime        = 300 * time.Second
+	// A refresh token dies when unused this long (Okta's default window);
+	// each rotation starts a new window.
+	RefreshIdleWindow = 7 * 24 * time.Hour
+	// The org server's refresh tokens end 90 days after the grant; custom
+	// servers' last while they are used.
+	OrgRefreshLifetime = 90 * 24 * time.Hour
 )
 
 // Grant is what a token response is minted from.
@@ -32,6 +38,8 @@ type Grant struct {
 	Audience string // access token aud
 	IDP      string // the org id, Okta's idp claim for locally signed-in users
 	ClientID string
+	// User is the resource owner; zero for client credentials, whose
+	// access token has the client as sub and no uid.
 	User     store.User
 	Scopes   []string
 	AuthTime time.Time
@@ -55,14 +63,19 @@ func Mint(set *keys.Set, g Grant, now time.Time) (Issued, error) {
 	exp := now.Add(AccessTokenLifetime)
 	at := wire.AccessTokenClaims{
 		Ver: 1, Jti: "AT." + g.AccessTokenJTI, Iss: g.Issuer, Aud: g.Audience, Iat: iat, Exp: exp.Unix(),
-		Cid: g.ClientID, UID: g.User.ID, Scp: g.Scopes, AuthTime: g.AuthTime.Unix(), Sub: g.User.Login,
+		Cid: g.ClientID, UID: g.User.ID, Scp: g.Scopes, Sub: g.User.Login,
+	}
+	if g.User.ID == "" {
+		at.Sub = g.ClientID
+	} else {
+		at.AuthTime = g.AuthTime.Unix()
 	}
 	raw, err := signJSON(set, at)
 	if err != nil {
 		return Issued{}, err
 	}
 	out := Issued{AccessToken: raw, ExpiresIn: int64(AccessTokenLifetime / time.Second), ExpiresAt: exp}
-	if !slices.Contains(g.Scopes, domain.ScopeOpenID) {
+	if !slices.Contains(g.Scopes, domain.ScopeOpenID) || g.User.ID == "" {
 		return out, nil
 	}
 	id := wire.IDTokenClaims{
@@ -128,6 +141,21 @@ func ParseAccessToken(set *keys.Set, raw, issuer string, now time.Time) (wire.Ac
 		return c, ErrInvalidToken
 	}
 	if c.Iss != issuer || c.Exp <= now.Unix() || !strings.HasPrefix(c.Jti, "AT.") {
+		return c, ErrInvalidToken
+	}
+	return c, nil
+}
+
+// ParseIDTokenHint verifies an ID token this server issued, as an
+// id_token_hint: the signature and issuer must hold, but an expired token
+// is accepted (OIDC RP-Initiated Logout §2).
+func ParseIDTokenHint(set *keys.Set, raw, issuer string) (wire.IDTokenClaims, error) {
+	var c wire.IDTokenClaims
+	payload, err := set.Verify(raw)
+	if err != nil {
+		return c, ErrInvalidToken
+	}
+	if err := json.Unmarshal(payload, &c); err != nil || c.Iss != issuer || !strings.HasPrefix(c.Jti, "ID.") {
 		return c, ErrInvalidToken
 	}
 	return c, nil

@@ -100,21 +100,26 @@ type UserInfo struct {
 // Discovery is the OpenID Provider Metadata (OIDC Discovery §3) and OAuth
 // Authorization Server Metadata (RFC 8414 §2) document, with Okta's fields.
 type Discovery struct {
-	Issuer                                string   `json:"issuer"`
-	AuthorizationEndpoint                 string   `json:"authorization_endpoint"`
-	TokenEndpoint                         string   `json:"token_endpoint"`
-	UserinfoEndpoint                      string   `json:"userinfo_endpoint,omitempty"`
-	JWKSURI                               string   `json:"jwks_uri"`
-	ResponseTypesSupported                []string `json:"response_types_supported"`
-	ResponseModesSupported                []string `json:"response_modes_supported"`
-	GrantTypesSupported                   []string `json:"grant_types_supported"`
-	SubjectTypesSupported                 []string `json:"subject_types_supported,omitempty"`
-	IDTokenSigningAlgValuesSupported      []string `json:"id_token_signing_alg_values_supported,omitempty"`
-	ScopesSupported                       []string `json:"scopes_supported"`
-	TokenEndpointAuthMethodsSupported     []string `json:"token_endpoint_auth_methods_supported"`
-	ClaimsSupported                       []string `json:"claims_supported"`
-	CodeChallengeMethodsSupported         []string `json:"code_challenge_methods_supported"`
-	AuthorizationResponseIssParameterSupp bool     `json:"authorization_response_iss_parameter_supported"`
-	RequestParameterSupported             bool     `json:"request_parameter_supported"`
-	ClaimsParameterSupported              bool     `json:"claims_parameter_supported"`
+	Issuer                                    string   `json:"issuer"`
+	AuthorizationEndpoint                     string   `json:"authorization_endpoint"`
+	TokenEndpoint                             string   `json:"token_endpoint"`
+	UserinfoEndpoint                          string   `json:"userinfo_endpoint,omitempty"`
+	JWKSURI                                   string   `json:"jwks_uri"`
+	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
+	RevocationEndpoint                        string   `json:"revocation_endpoint"`
+	EndSessionEndpoint                        string   `json:"end_session_endpoint"`
+	ResponseTypesSupported                    []string `json:"response_types_supported"`
+	ResponseModesSupported                    []string `json:"response_modes_supported"`
+	GrantTypesSupported                       []string `json:"grant_types_supported"`
+	SubjectTypesSupported                     []string `json:"subject_types_supported,omitempty"`
+	IDTokenSigningAlgValuesSupported          []string `json:"id_token_signing_alg_values_supported,omitempty"`
+	ScopesSupported                           []string `json:"scopes_supported"`
+	TokenEndpointAuthMethodsSupported         []string `json:"token_endpoint_auth_methods_supported"`
+	ClaimsSupported                           []string `json:"claims_supported"`
+	CodeChallengeMethodsSupported             []string `json:"code_challenge_methods_supported"`
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
+	AuthorizationResponseIssParameterSupp     bool     `json:"authorization_response_iss_parameter_supported"`
+	RequestParameterSupported                 bool     `json:"request_parameter_supported"`
+	ClaimsParameterSupported                  bool     `json:"claims_parameter_supported"`
 }
