@@ -29,7 +29,9 @@ type ParamError struct {
 func (e *ParamError) Error() string { return e.Message }
 
 // Params reads a request's parameters once: the query for GET, the
-// form-encoded body for POST (with the query merged in only when allowQuery).
+// form-encoded body for POST. With allowQuery, a POST whose body is empty
+// takes its parameters from the query instead (Okta's management SDK sends
+// its token request that way); a body and a query are never mixed.
 // It refuses a wrong content type, an oversized body or value, and any
 // parameter that appears more than once (RFC 6749 §3.1, §3.2).
 func Params(r *http.Request, allowQuery bool) (map[string]string, error) {
@@ -49,17 +51,11 @@ func Params(r *http.Request, allowQuery bool) (map[string]string, error) {
 		if len(body) > MaxBodyBytes {
 			return nil, &ParamError{Message: "The request body is too large.", TooLarge: true}
 		}
+		if allowQuery && len(body) == 0 {
+			return Query(r)
+		}
 		if values, err = url.ParseQuery(string(body)); err != nil {
 			return nil, &ParamError{Message: "The request body is malformed."}
-		}
-		if allowQuery && r.URL.RawQuery != "" {
-			q, err := url.ParseQuery(r.URL.RawQuery)
-			if err != nil {
-				return nil, &ParamError{Message: "The request query is malformed."}
-			}
-			for k, v := range q {
-				values[k] = append(values[k], v...)
-			}
 		}
 	default:
 		return nil, &ParamError{Message: "The request method is not allowed."}

@@ -23,11 +23,15 @@ type grantHandler func(r *http.Request, req *tokenRequest) (wire.TokenResponse, 
 // token serves POST /token (RFC 6749 §3.2): parse once, authenticate the
 // client, then dispatch on grant_type.
 func (h *Handler) token(w http.ResponseWriter, r *http.Request, as *authServer) {
-	// Query parameters are merged in: Okta's management SDK sends its
-	// client-credentials request in the query with an empty body.
+	// An empty body may carry its parameters in the query, as Okta's
+	// management SDK sends them; a secret never may (RFC 6749 §2.3.1).
 	params, err := httpx.Params(r, true)
 	if err != nil {
 		apierr.WriteJSON(w, r, apierr.New(apierr.InvalidRequest, err.Error()))
+		return
+	}
+	if q := r.URL.Query(); q.Has("client_secret") {
+		apierr.WriteJSON(w, r, apierr.New(apierr.InvalidRequest, "The client secret must not be sent in the URL query."))
 		return
 	}
 	app, aerr := h.authenticateClient(r, params)

@@ -18,7 +18,16 @@ import (
 // access token's scopes release. Errors carry only the RFC 6750 header.
 func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request, as *authServer) {
 	invalid := apierr.New(apierr.InvalidToken, "The access token is invalid.")
-	scheme, raw, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		// RFC 6750 §3.1: a request without credentials gets a challenge
+		// with no error code.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+as.Issuer+`"`)
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	scheme, raw, _ := strings.Cut(header, " ")
 	if !strings.EqualFold(scheme, "Bearer") || raw == "" {
 		apierr.WriteBearer(w, r, invalid)
 		return

@@ -122,3 +122,33 @@ func staticFiles() http.Handler {
 		server.ServeHTTP(w, r)
 	})
 }
+
+// oktaNotFound answers requests that match no route as Okta does, with its
+// JSON error body: 404 E0000007 for an unknown path, 405 E0000022 (with
+// the mux's Allow header) for a known path and a wrong method.
+func oktaNotFound(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &statusProbe{header: http.Header{}}
+		mux.ServeHTTP(probe, r) // the mux's own 404 or 405; only its status and Allow are kept
+		if probe.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+			apierr.WriteJSON(w, r, apierr.New(apierr.MethodNotAllowed, ""))
+			return
+		}
+		apierr.WriteJSON(w, r, apierr.Newf(apierr.NotFound, "Not found: Resource not found: %s", r.URL.Path))
+	})
+}
+
+// statusProbe records a status and headers and discards the body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(code int)        { p.status = code }

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gatehouse-auth/gatehouse/internal/apierr"
 	"github.com/gatehouse-auth/gatehouse/internal/httpx"
 	"github.com/gatehouse-auth/gatehouse/internal/keys"
 	"github.com/gatehouse-auth/gatehouse/internal/login"
@@ -62,12 +61,8 @@ func New(o Options) (http.Handler, error) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", readyz(o.Store))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-			http.Redirect(w, r, "/login/signout", http.StatusFound)
-			return
-		}
-		apierr.WriteJSON(w, r, apierr.Newf(apierr.NotFound, "Not found: Resource not found: %s", r.URL.Path))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/login/signout", http.StatusFound) // the session page
 	})
 
 	// Cross-origin form posts are refused on top of the per-form CSRF token.

@@ -103,7 +103,10 @@ type RefreshTokens interface {
 	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
 	// RotateRefreshToken retires the live token with this hash, issued to
 	// clientID by authServerID, and stores next in its family, atomically,
-	// returning the retired token and its user. A token retired less than
+	// returning the retired token and its user. next inherits the grant
+	// (family, server, client, user, scopes, amr, auth_time, absolute end)
+	// from the retired token; the caller supplies its hash, access token
+	// and times. A token retired less than
 	// grace ago may be rotated again (retries of a lost answer). Unknown,
 	// expired, revoked or foreign tokens get ErrNotFound. A token retired
 	// longer ago is a replay: the call revokes its whole family (and the

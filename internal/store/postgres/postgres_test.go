@@ -56,12 +56,27 @@ func TestConcurrentMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var applied int
-	if err := st.DB().QueryRow(`SELECT count(*) FROM goose_db_version WHERE version_id > 0 AND is_applied`).Scan(&applied); err != nil {
+	// Every migration is recorded exactly once.
+	migrations, err := st.MigrationStatus(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if applied != 1 {
-		t.Errorf("migration 1 recorded %d times, want once", applied)
+	for _, m := range migrations {
+		var applied int
+		if err := st.DB().QueryRow(`SELECT count(*) FROM goose_db_version WHERE version_id = $1 AND is_applied`,
+			m.Source.Version).Scan(&applied); err != nil {
+			t.Fatal(err)
+		}
+		if applied != 1 {
+			t.Errorf("migration %d recorded %d times, want once", m.Source.Version, applied)
+		}
+	}
+	var total int
+	if err := st.DB().QueryRow(`SELECT count(*) FROM goose_db_version WHERE version_id > 0 AND is_applied`).Scan(&total); err != nil {
+		t.Fatal(err)
+	}
+	if total != len(migrations) {
+		t.Errorf("%d migrations recorded, want %d", total, len(migrations))
 	}
 }
 

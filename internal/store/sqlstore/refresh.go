@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/store"
@@ -66,6 +67,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, hash, clientID, authServ
 	now time.Time, grace time.Duration) (store.RefreshToken, store.User, error) {
 	var old store.RefreshToken
 	var user store.User
+	replay := false
 	err := s.inTx(ctx, func(t tx) error {
 		var err error
 		old, err = scanRefresh(t.queryRow(ctx, `UPDATE refresh_tokens SET rotated_at = COALESCE(rotated_at, ?)
@@ -74,18 +76,28 @@ func (s *Store) RotateRefreshToken(ctx context.Context, hash, clientID, authServ
 			AND (rotated_at IS NULL OR rotated_at > ?)
 			RETURNING `+refreshCols, now.Unix(), hash, clientID, authServerID, now.Unix(), now.Unix(), now.Add(-grace).Unix()))
 		if errors.Is(err, sql.ErrNoRows) {
-			return s.detectReuse(ctx, t, hash, clientID, authServerID, now)
+			// A replay revokes the family: that must commit, so the
+			// transaction ends well and ErrAlreadyUsed is returned after.
+			if err := s.detectReuse(ctx, t, hash, clientID, authServerID, now); !errors.Is(err, store.ErrAlreadyUsed) {
+				return err
+			}
+			replay = true
+			return nil
 		}
 		if err != nil {
 			return s.translate(err)
 		}
-		next.FamilyID = old.FamilyID
+		next.FamilyID, next.AuthServerID, next.ClientID, next.UserID = old.FamilyID, old.AuthServerID, old.ClientID, old.UserID
+		next.Scopes, next.AMR, next.AuthTime, next.ExpiresAt = old.Scopes, old.AMR, old.AuthTime, old.ExpiresAt
 		if _, err := t.exec(ctx, insertRefresh, refreshArgs(next)...); err != nil {
 			return s.translate(err)
 		}
 		user, err = scanUser(t.queryRow(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`, old.UserID))
 		return s.translate(err)
 	})
+	if err == nil && replay {
+		return store.RefreshToken{}, store.User{}, store.ErrAlreadyUsed
+	}
 	return old, user, err
 }
 
@@ -169,16 +181,12 @@ func (s *Store) ListScopes(ctx context.Context, authServerID string) ([]store.Sc
 func (s *Store) RotateSigningKeys(ctx context.Context, authServerID string, newNext store.SigningKey, notAfter time.Time) (bool, error) {
 	rotated := false
 	err := s.inTx(ctx, func(t tx) error {
-		if !notAfter.IsZero() {
-			var created int64
-			err := t.queryRow(ctx, `SELECT created FROM signing_keys WHERE auth_server_id = ? AND status = 'current'`,
-				authServerID).Scan(&created)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return s.translate(err)
-			}
-			if err == nil && created >= notAfter.Unix() {
-				return nil // rotated recently, perhaps by another replica
-			}
+		created, found, err := s.lockCurrentKey(ctx, t, authServerID)
+		if err != nil {
+			return err
+		}
+		if found && !notAfter.IsZero() && created >= notAfter.Unix() {
+			return nil // rotated recently, perhaps by another replica
 		}
 		// The promoted key's created time becomes "current since", which the
 		// rotation timer measures.
@@ -206,4 +214,32 @@ func (s *Store) RotateSigningKeys(ctx context.Context, authServerID string, newN
 		return nil
 	})
 	return rotated, err
+}
+
+// lockCurrentKey locks the server's current key and returns its created
+// time; found is false when the server has none. Under PostgreSQL's read
+// committed isolation a rotator that waited here for a concurrent rotation
+// finds the row it waited for no longer current; it then reads again and
+// locks the key that is current now, so that it judges the rotated keys.
+// (SQLite's immediate transactions run one at a time.)
+func (s *Store) lockCurrentKey(ctx context.Context, t tx, authServerID string) (created int64, found bool, err error) {
+	for range 10 {
+		err = t.queryRow(ctx, `UPDATE signing_keys SET status = status WHERE auth_server_id = ? AND status = 'current'
+			RETURNING created`, authServerID).Scan(&created)
+		if err == nil {
+			return created, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, false, s.translate(err)
+		}
+		var n int
+		if err := t.queryRow(ctx, `SELECT count(*) FROM signing_keys WHERE auth_server_id = ? AND status = 'current'`,
+			authServerID).Scan(&n); err != nil {
+			return 0, false, s.translate(err)
+		}
+		if n == 0 {
+			return 0, false, nil
+		}
+	}
+	return 0, false, fmt.Errorf("%w: the signing keys of %s keep changing", store.ErrUnavailable, authServerID)
 }

@@ -33,6 +33,14 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("SigningKeys", func(t *testing.T) { testSigningKeys(t, newStore(t)) })
 	t.Run("RevokedTokens", func(t *testing.T) { testRevokedTokens(t, newStore(t)) })
 	t.Run("DeleteExpired", func(t *testing.T) { testDeleteExpired(t, newStore(t)) })
+	t.Run("RefreshTokens", func(t *testing.T) { testRefreshTokens(t, newStore(t)) })
+	t.Run("RefreshTokenRotation", func(t *testing.T) { testRefreshRotation(t, newStore(t)) })
+	t.Run("RefreshTokenRefused", func(t *testing.T) { testRefreshRefused(t, newStore(t)) })
+	t.Run("RefreshTokenReplay", func(t *testing.T) { testRefreshReplay(t, newStore(t)) })
+	t.Run("RevokeRefreshFamily", func(t *testing.T) { testRevokeRefreshFamily(t, newStore(t)) })
+	t.Run("DeleteExpiredRefreshTokens", func(t *testing.T) { testDeleteExpiredRefresh(t, newStore(t)) })
+	t.Run("Scopes", func(t *testing.T) { testScopes(t, newStore(t)) })
+	t.Run("SigningKeyRotation", func(t *testing.T) { testRotateSigningKeys(t, newStore(t)) })
 	t.Run("Ping", func(t *testing.T) {
 		if err := newStore(t).Ping(context.Background()); err != nil {
 			t.Fatalf("Ping: %v", err)
@@ -45,6 +53,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 func RunConcurrency(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("RedeemCodeRace", func(t *testing.T) { testRedeemRace(t, newStore(t)) })
 	t.Run("FirstSigningKeyRace", func(t *testing.T) { testSigningKeyRace(t, newStore(t)) })
+	t.Run("RotateRefreshTokenRace", func(t *testing.T) { testRefreshRotateRace(t, newStore(t)) })
+	t.Run("RotateSigningKeysRace", func(t *testing.T) { testRotateSigningKeysRace(t, newStore(t)) })
 }
 
 // --- helpers ---
@@ -106,6 +116,68 @@ func normCode(c store.Code) store.Code {
 }
 
 func normKey(k store.SigningKey) store.SigningKey { k.Created = secs(k.Created); return k }
+
+// normRefresh truncates the times that are set to seconds; a zero time must
+// come back zero, so it is left alone.
+func normRefresh(rt store.RefreshToken) store.RefreshToken {
+	for _, p := range []*time.Time{&rt.AuthTime, &rt.AccessTokenExpiresAt, &rt.Created, &rt.ExpiresAt,
+		&rt.IdleExpiresAt, &rt.RotatedAt, &rt.RevokedAt} {
+		if !p.IsZero() {
+			*p = secs(*p)
+		}
+	}
+	rt.Scopes, rt.AMR = norm(rt.Scopes), norm(rt.AMR)
+	return rt
+}
+
+func normScope(sc store.Scope) store.Scope { sc.Created = secs(sc.Created); return sc }
+
+// newRefresh is a live token of family familyID issued at created, with an
+// access token that lives an hour, an idle end a week and an absolute end
+// ninety days later.
+func newRefresh(hash, familyID, userID string, created time.Time) store.RefreshToken {
+	return store.RefreshToken{
+		Hash: hash, FamilyID: familyID, AuthServerID: "default", ClientID: "0oaclient", UserID: userID,
+		Scopes: []string{"openid", "offline_access", "orders:read"}, AMR: []string{"pwd", "mfa"},
+		AuthTime: created.Add(-time.Hour), AccessTokenJTI: "jti-" + hash, AccessTokenExpiresAt: created.Add(time.Hour),
+		Created: created, ExpiresAt: created.Add(90 * 24 * time.Hour), IdleExpiresAt: created.Add(7 * 24 * time.Hour),
+	}
+}
+
+// child is what the store keeps when next replaces old: next inherits the
+// grant (family, server, client, user, scopes, amr, auth_time, absolute end)
+// from old; its hash, access token and other times are the caller's.
+func child(next, old store.RefreshToken) store.RefreshToken {
+	next.FamilyID, next.AuthServerID, next.ClientID, next.UserID = old.FamilyID, old.AuthServerID, old.ClientID, old.UserID
+	next.Scopes, next.AMR, next.AuthTime, next.ExpiresAt = old.Scopes, old.AMR, old.AuthTime, old.ExpiresAt
+	next.RotatedAt, next.RevokedAt = time.Time{}, time.Time{}
+	return next
+}
+
+// getRefresh returns the stored token, normalised.
+func getRefresh(t *testing.T, st store.Store, hash string) store.RefreshToken {
+	t.Helper()
+	rt, err := st.GetRefreshToken(context.Background(), hash)
+	mustNil(t, "GetRefreshToken "+hash, err)
+	return normRefresh(rt)
+}
+
+// refreshAbsent checks that no token with this hash is stored.
+func refreshAbsent(t *testing.T, st store.Store, what, hash string) {
+	t.Helper()
+	rt, err := st.GetRefreshToken(context.Background(), hash)
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("%s: GetRefreshToken(%s) = %+v, %v; want ErrNotFound", what, hash, rt, err)
+	}
+}
+
+// atRevoked reports whether the access token issued with rt is recorded as revoked.
+func atRevoked(t *testing.T, st store.Store, rt store.RefreshToken) bool {
+	t.Helper()
+	revoked, err := st.IsTokenRevoked(context.Background(), "AT."+rt.AccessTokenJTI)
+	mustNil(t, "IsTokenRevoked AT."+rt.AccessTokenJTI, err)
+	return revoked
+}
 
 func newUser(id, login string) store.User {
 	return store.User{
@@ -413,6 +485,106 @@ func testSigningKeys(t *testing.T, st store.Store) {
 	if len(keys) != 0 {
 		t.Errorf("keys of a server without keys = %+v", keys)
 	}
+
+	// One next key per server too; another server has its own.
+	wantErr(t, "second next key for one server",
+		st.CreateSigningKey(ctx, key("kid-next-2", "default", store.KeyNext, t0.Add(2*time.Second))), store.ErrConflict)
+	orgNext := key("kid-org-next", store.OrgServerID, store.KeyNext, t0.Add(time.Second))
+	mustNil(t, "next key for another server", st.CreateSigningKey(ctx, orgNext))
+	keys, err = st.ListSigningKeys(ctx, "default")
+	mustNil(t, "ListSigningKeys", err)
+	got = map[string]store.SigningKey{}
+	for _, k := range keys {
+		got[k.KID] = normKey(k)
+	}
+	diff(t, "keys of default after the refused second next key", got, want)
+	keys, err = st.ListSigningKeys(ctx, store.OrgServerID)
+	mustNil(t, "ListSigningKeys org", err)
+	got = map[string]store.SigningKey{}
+	for _, k := range keys {
+		got[k.KID] = normKey(k)
+	}
+	diff(t, "keys of org", got, map[string]store.SigningKey{orgCur.KID: normKey(orgCur), orgNext.KID: normKey(orgNext)})
+}
+
+// keysByStatus lists a server's keys by status, failing on two of one status.
+func keysByStatus(t *testing.T, st store.Store, authServerID string) map[string]store.SigningKey {
+	t.Helper()
+	keys, err := st.ListSigningKeys(context.Background(), authServerID)
+	mustNil(t, "ListSigningKeys "+authServerID, err)
+	out := map[string]store.SigningKey{}
+	for _, k := range keys {
+		if prev, dup := out[k.Status]; dup {
+			t.Fatalf("server %s has two %q keys: %s and %s (all: %+v)", authServerID, k.Status, prev.KID, k.KID, keys)
+		}
+		out[k.Status] = normKey(k)
+	}
+	return out
+}
+
+func testRotateSigningKeys(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	key := func(kid, as, status string, created time.Time) store.SigningKey {
+		return store.SigningKey{KID: kid, AuthServerID: as, Alg: "RS256",
+			PrivateKey: []byte("der-" + kid), Status: status, Created: created}
+	}
+	as := func(k store.SigningKey, status string, created time.Time) store.SigningKey {
+		k.Status, k.Created = status, created
+		return normKey(k)
+	}
+	prev := key("kid-prev", "default", store.KeyPrevious, t0.Add(-3*time.Hour))
+	cur := key("kid-cur", "default", store.KeyCurrent, t0.Add(-2*time.Hour))
+	next := key("kid-next", "default", store.KeyNext, t0.Add(-time.Hour))
+	orgCur := key("kid-org-cur", store.OrgServerID, store.KeyCurrent, t0.Add(-2*time.Hour))
+	orgNext := key("kid-org-next", store.OrgServerID, store.KeyNext, t0.Add(-time.Hour))
+	for _, k := range []store.SigningKey{prev, cur, next, orgCur, orgNext} {
+		mustNil(t, "CreateSigningKey "+k.KID, st.CreateSigningKey(ctx, k))
+	}
+	orgKeys := keysByStatus(t, st, store.OrgServerID)
+
+	// An unconditional rotation moves every key one step. The promoted
+	// key's Created becomes the new next key's: "current since".
+	new1 := key("kid-new-1", "default", store.KeyNext, t0)
+	rotated, err := st.RotateSigningKeys(ctx, "default", new1, time.Time{})
+	mustNil(t, "RotateSigningKeys (zero notAfter)", err)
+	if !rotated {
+		t.Error("RotateSigningKeys with zero notAfter reported rotated=false")
+	}
+	want := map[string]store.SigningKey{
+		store.KeyPrevious: as(cur, store.KeyPrevious, cur.Created),
+		store.KeyCurrent:  as(next, store.KeyCurrent, new1.Created),
+		store.KeyNext:     normKey(new1),
+	}
+	diff(t, "keys after the first rotation", keysByStatus(t, st, "default"), want)
+
+	// notAfter earlier than (or at) the current key's Created: rotated
+	// recently, perhaps by another replica; nothing changes.
+	for _, notAfter := range []time.Time{new1.Created.Add(-time.Minute), secs(new1.Created)} {
+		skip := key("kid-skipped", "default", store.KeyNext, t0.Add(time.Hour))
+		rotated, err = st.RotateSigningKeys(ctx, "default", skip, notAfter)
+		mustNil(t, "RotateSigningKeys (not due)", err)
+		if rotated {
+			t.Errorf("RotateSigningKeys with notAfter %v, current key created %v: rotated=true", notAfter, new1.Created)
+		}
+		diff(t, fmt.Sprintf("keys after a rotation not due (notAfter %v)", notAfter), keysByStatus(t, st, "default"), want)
+	}
+
+	// notAfter later than the current key's Created: due, so it rotates.
+	new2 := key("kid-new-2", "default", store.KeyNext, t0.Add(2*time.Hour))
+	rotated, err = st.RotateSigningKeys(ctx, "default", new2, new1.Created.Add(time.Second))
+	mustNil(t, "RotateSigningKeys (due)", err)
+	if !rotated {
+		t.Error("RotateSigningKeys with notAfter after the current key's Created reported rotated=false")
+	}
+	want = map[string]store.SigningKey{
+		store.KeyPrevious: as(next, store.KeyPrevious, new1.Created),
+		store.KeyCurrent:  as(new1, store.KeyCurrent, new2.Created),
+		store.KeyNext:     normKey(new2),
+	}
+	diff(t, "keys after the second rotation", keysByStatus(t, st, "default"), want)
+
+	// Another server's keys never move.
+	diff(t, "org keys after rotating default", keysByStatus(t, st, store.OrgServerID), orgKeys)
 }
 
 // --- revoked tokens ---
@@ -548,6 +720,435 @@ func testDeleteExpired(t *testing.T, st store.Store) {
 	}
 }
 
+// --- refresh tokens ---
+
+func testRefreshTokens(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	alice := seedUser(t, st, "00ualice", "alice")
+	full := newRefresh("rt-full", "fam-full", alice.ID, t0)
+	// No absolute end, no access token, nil lists: zero and empty come back so.
+	minimal := store.RefreshToken{Hash: "rt-min", FamilyID: "fam-min", AuthServerID: store.OrgServerID,
+		ClientID: "0oaspa", UserID: alice.ID, AuthTime: t0, Created: t0, IdleExpiresAt: t0.Add(time.Hour)}
+	mustNil(t, "CreateRefreshToken full", st.CreateRefreshToken(ctx, full))
+	mustNil(t, "CreateRefreshToken minimal", st.CreateRefreshToken(ctx, minimal))
+	wantErr(t, "CreateRefreshToken duplicate hash",
+		st.CreateRefreshToken(ctx, newRefresh("rt-full", "fam-other", alice.ID, t0.Add(time.Minute))), store.ErrConflict)
+
+	for _, want := range []store.RefreshToken{full, minimal} {
+		got := getRefresh(t, st, want.Hash)
+		diff(t, "GetRefreshToken "+want.Hash, got, normRefresh(want))
+		if !got.RotatedAt.IsZero() || !got.RevokedAt.IsZero() {
+			t.Errorf("new token %s: RotatedAt %v, RevokedAt %v; want both zero", want.Hash, got.RotatedAt, got.RevokedAt)
+		}
+	}
+	got := getRefresh(t, st, minimal.Hash)
+	if !got.ExpiresAt.IsZero() || !got.AccessTokenExpiresAt.IsZero() {
+		t.Errorf("zero ExpiresAt/AccessTokenExpiresAt came back as %v/%v", got.ExpiresAt, got.AccessTokenExpiresAt)
+	}
+
+	_, err := st.GetRefreshToken(ctx, "rt-unknown")
+	wantErr(t, "GetRefreshToken unknown", err, store.ErrNotFound)
+	_, err = st.GetRefreshToken(ctx, "RT-FULL")
+	wantErr(t, "GetRefreshToken is case-sensitive", err, store.ErrNotFound)
+}
+
+func testRefreshRotation(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	alice := seedUser(t, st, "00ualice", "alice")
+	seedUser(t, st, "00ubob", "bob")
+	rt1 := newRefresh("rt-1", "fam-1", alice.ID, t0)
+	mustNil(t, "CreateRefreshToken", st.CreateRefreshToken(ctx, rt1))
+
+	// next names another grant altogether: the store takes the grant from
+	// the retired token and only hash, access token and times from next.
+	now := t0.Add(10 * time.Minute)
+	next := store.RefreshToken{Hash: "rt-2", FamilyID: "fam-from-elsewhere", AuthServerID: store.OrgServerID,
+		ClientID: "0oaother", UserID: "00ubob", Scopes: []string{"openid"}, AMR: []string{"swk"}, AuthTime: now,
+		AccessTokenJTI: "jti-rt-2", AccessTokenExpiresAt: now.Add(time.Hour), Created: now,
+		ExpiresAt: now.Add(24 * time.Hour), IdleExpiresAt: now.Add(7 * 24 * time.Hour)}
+	old, user, err := st.RotateRefreshToken(ctx, rt1.Hash, rt1.ClientID, rt1.AuthServerID, next, now, time.Minute)
+	mustNil(t, "RotateRefreshToken", err)
+	if !old.RotatedAt.IsZero() && !secs(old.RotatedAt).Equal(secs(now)) {
+		t.Errorf("returned token's RotatedAt = %v, want zero or %v", old.RotatedAt, secs(now))
+	}
+	gotOld := normRefresh(old)
+	gotOld.RotatedAt = time.Time{}
+	diff(t, "token returned by RotateRefreshToken", gotOld, normRefresh(rt1))
+	diff(t, "user returned by RotateRefreshToken", normUser(user), normUser(alice))
+
+	diff(t, "stored next token", getRefresh(t, st, next.Hash), normRefresh(child(next, rt1)))
+	wantOld := rt1
+	wantOld.RotatedAt = now
+	diff(t, "retired token", getRefresh(t, st, rt1.Hash), normRefresh(wantOld))
+
+	// The new token is live and rotates in turn.
+	now2 := now.Add(time.Hour)
+	third := newRefresh("rt-3", "", alice.ID, now2)
+	// It belongs to the retired token's client and server, not to those next named.
+	_, _, err = st.RotateRefreshToken(ctx, next.Hash, next.ClientID, next.AuthServerID, third, now2, time.Minute)
+	wantErr(t, "RotateRefreshToken of the new token with the client and server next named", err, store.ErrNotFound)
+	old, _, err = st.RotateRefreshToken(ctx, next.Hash, rt1.ClientID, rt1.AuthServerID, third, now2, time.Minute)
+	mustNil(t, "RotateRefreshToken of the new token", err)
+	if old.Hash != next.Hash || old.FamilyID != rt1.FamilyID {
+		t.Errorf("second rotation returned %s of family %s, want %s of family %s", old.Hash, old.FamilyID, next.Hash, rt1.FamilyID)
+	}
+	diff(t, "third token", getRefresh(t, st, third.Hash), normRefresh(child(third, rt1)))
+	if got := getRefresh(t, st, next.Hash); !got.RotatedAt.Equal(secs(now2)) || !got.RevokedAt.IsZero() {
+		t.Errorf("second token after its rotation: RotatedAt %v, RevokedAt %v; want %v and zero", got.RotatedAt, got.RevokedAt, secs(now2))
+	}
+	// The first token's retirement is not touched by later rotations.
+	diff(t, "first token after the second rotation", getRefresh(t, st, rt1.Hash), normRefresh(wantOld))
+
+	// The user comes from the stored token, not from next.
+	bobs := newRefresh("rt-bob", "fam-bob", "00ubob", t0)
+	mustNil(t, "CreateRefreshToken bob", st.CreateRefreshToken(ctx, bobs))
+	_, user, err = st.RotateRefreshToken(ctx, bobs.Hash, bobs.ClientID, bobs.AuthServerID,
+		newRefresh("rt-bob-2", "", alice.ID, now), now, time.Minute)
+	mustNil(t, "RotateRefreshToken bob", err)
+	if user.ID != "00ubob" {
+		t.Errorf("rotation of bob's token returned user %s", user.ID)
+	}
+	if got := getRefresh(t, st, "rt-bob-2"); got.UserID != "00ubob" {
+		t.Errorf("bob's next token stored for user %s", got.UserID)
+	}
+
+	// A grant without an absolute end keeps none, whatever next says.
+	open := newRefresh("rt-open", "fam-open", alice.ID, t0)
+	open.ExpiresAt = time.Time{}
+	mustNil(t, "CreateRefreshToken without absolute end", st.CreateRefreshToken(ctx, open))
+	openNext := newRefresh("rt-open-2", "", alice.ID, now)
+	_, _, err = st.RotateRefreshToken(ctx, open.Hash, open.ClientID, open.AuthServerID, openNext, now, time.Minute)
+	mustNil(t, "RotateRefreshToken without absolute end", err)
+	diff(t, "next token of a grant without absolute end", getRefresh(t, st, openNext.Hash), normRefresh(child(openNext, open)))
+}
+
+func testRefreshRefused(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	alice := seedUser(t, st, "00ualice", "alice")
+	now := t0
+	live := newRefresh("rt-live", "fam-live", alice.ID, now)
+	idle := newRefresh("rt-idle", "fam-idle", alice.ID, now)
+	idle.IdleExpiresAt, idle.ExpiresAt = now.Add(time.Hour), now.Add(24*time.Hour)
+	abs := newRefresh("rt-abs", "fam-abs", alice.ID, now)
+	abs.ExpiresAt, abs.IdleExpiresAt = now.Add(time.Hour), now.Add(2*time.Hour)
+	for _, rt := range []store.RefreshToken{live, idle, abs} {
+		mustNil(t, "CreateRefreshToken "+rt.Hash, st.CreateRefreshToken(ctx, rt))
+	}
+
+	later := now.Add(time.Hour + time.Second)
+	for i, a := range []struct {
+		name, hash, clientID, authServerID string
+		at                                 time.Time
+	}{
+		{"wrong client", live.Hash, "0oaother", live.AuthServerID, now},
+		{"wrong auth server", live.Hash, live.ClientID, store.OrgServerID, now},
+		{"unknown hash", "rt-unknown", live.ClientID, live.AuthServerID, now},
+		{"idle-expired", idle.Hash, idle.ClientID, idle.AuthServerID, later},
+		{"idle-expired long ago", idle.Hash, idle.ClientID, idle.AuthServerID, now.Add(30 * 24 * time.Hour)},
+		{"absolute-expired (idle end still ahead)", abs.Hash, abs.ClientID, abs.AuthServerID, later},
+	} {
+		next := newRefresh(fmt.Sprintf("rt-refused-%d", i), "", alice.ID, a.at)
+		_, _, err := st.RotateRefreshToken(ctx, a.hash, a.clientID, a.authServerID, next, a.at, time.Minute)
+		wantErr(t, "RotateRefreshToken "+a.name, err, store.ErrNotFound)
+		refreshAbsent(t, st, "next token of a refused rotation ("+a.name+")", next.Hash)
+	}
+	for _, rt := range []store.RefreshToken{live, idle, abs} {
+		diff(t, "after refused rotations, "+rt.Hash, getRefresh(t, st, rt.Hash), normRefresh(rt))
+		if atRevoked(t, st, rt) {
+			t.Errorf("a refused rotation revoked the access token of %s", rt.Hash)
+		}
+	}
+
+	// Expiry is judged against the caller's clock: a second before its
+	// end each token still rotates.
+	for _, rt := range []store.RefreshToken{idle, abs} {
+		at := rt.IdleExpiresAt
+		if !rt.ExpiresAt.IsZero() && rt.ExpiresAt.Before(at) {
+			at = rt.ExpiresAt
+		}
+		at = at.Add(-time.Second)
+		_, _, err := st.RotateRefreshToken(ctx, rt.Hash, rt.ClientID, rt.AuthServerID,
+			newRefresh(rt.Hash+"-next", "", alice.ID, at), at, time.Minute)
+		mustNil(t, "RotateRefreshToken a second before the end of "+rt.Hash, err)
+	}
+
+	// A retired token presented by another client or to another server is
+	// foreign, not a replay: the family lives on.
+	_, _, err := st.RotateRefreshToken(ctx, live.Hash, live.ClientID, live.AuthServerID,
+		newRefresh("rt-live-2", "", alice.ID, now), now, time.Minute)
+	mustNil(t, "RotateRefreshToken live", err)
+	replayAt := now.Add(time.Hour)
+	for _, a := range []struct{ name, clientID, authServerID string }{
+		{"wrong client", "0oaother", live.AuthServerID},
+		{"wrong auth server", live.ClientID, store.OrgServerID},
+	} {
+		_, _, err := st.RotateRefreshToken(ctx, live.Hash, a.clientID, a.authServerID,
+			newRefresh("rt-foreign", "", alice.ID, replayAt), replayAt, 0)
+		wantErr(t, "retired token presented with the "+a.name, err, store.ErrNotFound)
+	}
+	refreshAbsent(t, st, "next token of a foreign replay", "rt-foreign")
+	for _, h := range []string{live.Hash, "rt-live-2"} {
+		if got := getRefresh(t, st, h); !got.RevokedAt.IsZero() || atRevoked(t, st, got) {
+			t.Errorf("a foreign replay revoked %s (RevokedAt %v)", h, got.RevokedAt)
+		}
+	}
+}
+
+func testRefreshReplay(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	alice := seedUser(t, st, "00ualice", "alice")
+	now := t0
+	g1 := newRefresh("g-1", "fam-g", alice.ID, now)
+	other := newRefresh("o-1", "fam-other", alice.ID, now) // another grant of the same user and client
+	mustNil(t, "CreateRefreshToken g-1", st.CreateRefreshToken(ctx, g1))
+	mustNil(t, "CreateRefreshToken o-1", st.CreateRefreshToken(ctx, other))
+
+	const grace = time.Minute
+	// g-2's access token expires before the replay: there is no need to
+	// record its revocation.
+	g2 := newRefresh("g-2", "", alice.ID, now)
+	g2.AccessTokenExpiresAt = now.Add(time.Minute)
+	_, _, err := st.RotateRefreshToken(ctx, g1.Hash, g1.ClientID, g1.AuthServerID, g2, now, grace)
+	mustNil(t, "RotateRefreshToken g-1", err)
+
+	// Within grace (the client lost the answer and retries) the retired
+	// token rotates again: a second child in the same family.
+	retry := now.Add(30 * time.Second)
+	g3 := newRefresh("g-3", "fam-from-elsewhere", alice.ID, retry)
+	old, user, err := st.RotateRefreshToken(ctx, g1.Hash, g1.ClientID, g1.AuthServerID, g3, retry, grace)
+	mustNil(t, "RotateRefreshToken g-1 again within grace", err)
+	if old.Hash != g1.Hash || user.ID != alice.ID {
+		t.Errorf("retry within grace returned token %s of user %s", old.Hash, user.ID)
+	}
+	diff(t, "second child", getRefresh(t, st, g3.Hash), normRefresh(child(g3, g1)))
+	// The retirement time stays the first use, so retries cannot stretch grace.
+	if got := getRefresh(t, st, g1.Hash); !got.RotatedAt.Equal(secs(now)) {
+		t.Errorf("retired token's RotatedAt after a retry = %v, want %v", got.RotatedAt, secs(now))
+	}
+
+	// Past grace it is a replay: ErrAlreadyUsed, and the whole family ends.
+	replayAt := now.Add(2 * time.Minute)
+	_, _, err = st.RotateRefreshToken(ctx, g1.Hash, g1.ClientID, g1.AuthServerID,
+		newRefresh("g-4", "", alice.ID, replayAt), replayAt, grace)
+	wantErr(t, "RotateRefreshToken past grace", err, store.ErrAlreadyUsed)
+	refreshAbsent(t, st, "next token of a replay", "g-4")
+	for _, rt := range []store.RefreshToken{g1, g2, g3} {
+		got := getRefresh(t, st, rt.Hash)
+		if !got.RevokedAt.Equal(secs(replayAt)) {
+			t.Errorf("after the replay %s has RevokedAt %v, want %v", rt.Hash, got.RevokedAt, secs(replayAt))
+		}
+		wantAT := rt.AccessTokenExpiresAt.After(replayAt)
+		if got := atRevoked(t, st, rt); got != wantAT {
+			t.Errorf("after the replay, access token of %s (expires %v) revoked = %v, want %v",
+				rt.Hash, rt.AccessTokenExpiresAt, got, wantAT)
+		}
+	}
+	if got := getRefresh(t, st, g1.Hash); !got.RotatedAt.Equal(secs(now)) {
+		t.Errorf("revocation changed g-1's RotatedAt to %v", got.RotatedAt)
+	}
+	diff(t, "the other family after the replay", getRefresh(t, st, other.Hash), normRefresh(other))
+	if atRevoked(t, st, other) {
+		t.Error("the replay revoked the other family's access token")
+	}
+
+	// Revoked tokens, live or retired, are not found; trying changes nothing.
+	for _, rt := range []store.RefreshToken{g1, g2, g3} {
+		at := replayAt.Add(time.Second)
+		_, _, err := st.RotateRefreshToken(ctx, rt.Hash, rt.ClientID, rt.AuthServerID,
+			newRefresh(rt.Hash+"-after", "", alice.ID, at), at, grace)
+		wantErr(t, "RotateRefreshToken of revoked "+rt.Hash, err, store.ErrNotFound)
+		refreshAbsent(t, st, "next token of a revoked token", rt.Hash+"-after")
+		if got := getRefresh(t, st, rt.Hash); !got.RevokedAt.Equal(secs(replayAt)) {
+			t.Errorf("%s RevokedAt changed to %v", rt.Hash, got.RevokedAt)
+		}
+	}
+
+	// With no grace, any second use is a replay, however soon.
+	h1 := newRefresh("h-1", "fam-h", alice.ID, now)
+	mustNil(t, "CreateRefreshToken h-1", st.CreateRefreshToken(ctx, h1))
+	h2 := newRefresh("h-2", "", alice.ID, now)
+	_, _, err = st.RotateRefreshToken(ctx, h1.Hash, h1.ClientID, h1.AuthServerID, h2, now, 0)
+	mustNil(t, "RotateRefreshToken h-1", err)
+	at := now.Add(time.Second)
+	_, _, err = st.RotateRefreshToken(ctx, h1.Hash, h1.ClientID, h1.AuthServerID, newRefresh("h-3", "", alice.ID, at), at, 0)
+	wantErr(t, "second use with grace 0", err, store.ErrAlreadyUsed)
+	refreshAbsent(t, st, "next token of a replay", "h-3")
+	for _, rt := range []store.RefreshToken{h1, h2} {
+		if got := getRefresh(t, st, rt.Hash); !got.RevokedAt.Equal(secs(at)) || !atRevoked(t, st, rt) {
+			t.Errorf("after the grace-0 replay %s has RevokedAt %v (want %v), access token revoked %v",
+				rt.Hash, got.RevokedAt, secs(at), atRevoked(t, st, rt))
+		}
+	}
+	diff(t, "the other family after the second replay", getRefresh(t, st, other.Hash), normRefresh(other))
+}
+
+func testRevokeRefreshFamily(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	alice := seedUser(t, st, "00ualice", "alice")
+	r1 := newRefresh("r-1", "fam-r", alice.ID, t0)
+	s1 := newRefresh("s-1", "fam-s", alice.ID, t0)
+	mustNil(t, "CreateRefreshToken r-1", st.CreateRefreshToken(ctx, r1))
+	mustNil(t, "CreateRefreshToken s-1", st.CreateRefreshToken(ctx, s1))
+	r2 := newRefresh("r-2", "", alice.ID, t0.Add(time.Minute))
+	r2.AccessTokenExpiresAt = t0.Add(2 * time.Minute) // passed by the revocation
+	_, _, err := st.RotateRefreshToken(ctx, r1.Hash, r1.ClientID, r1.AuthServerID, r2, r2.Created, time.Minute)
+	mustNil(t, "RotateRefreshToken r-1", err)
+
+	at := t0.Add(5 * time.Minute)
+	mustNil(t, "RevokeRefreshFamily", st.RevokeRefreshFamily(ctx, r1.FamilyID, at))
+	check := func(when string) {
+		t.Helper()
+		for _, rt := range []store.RefreshToken{r1, r2} {
+			if got := getRefresh(t, st, rt.Hash); !got.RevokedAt.Equal(secs(at)) {
+				t.Errorf("%s: %s RevokedAt = %v, want %v", when, rt.Hash, got.RevokedAt, secs(at))
+			}
+		}
+		if !atRevoked(t, st, r1) {
+			t.Errorf("%s: access token of r-1 is not revoked", when)
+		}
+		if atRevoked(t, st, r2) {
+			t.Errorf("%s: access token of r-2, expired before the revocation, was recorded", when)
+		}
+		diff(t, when+": the other family", getRefresh(t, st, s1.Hash), normRefresh(s1))
+		if atRevoked(t, st, s1) {
+			t.Errorf("%s: the other family's access token was revoked", when)
+		}
+	}
+	check("after RevokeRefreshFamily")
+
+	_, _, err = st.RotateRefreshToken(ctx, r2.Hash, r2.ClientID, r2.AuthServerID,
+		newRefresh("r-3", "", alice.ID, at), at, time.Minute)
+	wantErr(t, "RotateRefreshToken of a revoked token", err, store.ErrNotFound)
+	refreshAbsent(t, st, "next token of a revoked token", "r-3")
+
+	// Idempotent: again, later, changes nothing.
+	mustNil(t, "RevokeRefreshFamily again", st.RevokeRefreshFamily(ctx, r1.FamilyID, at.Add(time.Hour)))
+	check("after RevokeRefreshFamily twice")
+}
+
+func testDeleteExpiredRefresh(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	alice := seedUser(t, st, "00ualice", "alice")
+	now := t0
+	mk := func(hash string, created, idleEnd time.Time) store.RefreshToken {
+		rt := newRefresh(hash, "fam-"+hash, alice.ID, created)
+		rt.IdleExpiresAt = idleEnd
+		mustNil(t, "CreateRefreshToken "+hash, st.CreateRefreshToken(ctx, rt))
+		return rt
+	}
+	rotate := func(rt store.RefreshToken, next store.RefreshToken, at time.Time) {
+		t.Helper()
+		_, _, err := st.RotateRefreshToken(ctx, rt.Hash, rt.ClientID, rt.AuthServerID, next, at, time.Minute)
+		mustNil(t, "RotateRefreshToken "+rt.Hash, err)
+	}
+	var expired, kept []string
+	for i := range 3 {
+		rt := mk(fmt.Sprintf("e-%d", i), now.Add(-2*time.Hour), now.Add(-time.Duration(i+1)*time.Minute))
+		expired = append(expired, rt.Hash)
+	}
+	// A retired token past its idle end goes; its live child stays.
+	eRetired := mk("e-retired", now.Add(-2*time.Hour), now.Add(-time.Hour))
+	eChild := newRefresh("e-child", "", alice.ID, now.Add(-90*time.Minute))
+	eChild.IdleExpiresAt = now.Add(time.Hour)
+	rotate(eRetired, eChild, now.Add(-90*time.Minute))
+	eRevoked := mk("e-revoked", now.Add(-2*time.Hour), now.Add(-10*time.Second))
+	mustNil(t, "RevokeRefreshFamily", st.RevokeRefreshFamily(ctx, eRevoked.FamilyID, now.Add(-time.Hour)))
+	expired = append(expired, eRetired.Hash, eRevoked.Hash)
+
+	// Kept: live, retired but within its idle end (so that its replay is
+	// still recognised), and revoked but within its idle end.
+	kLive := mk("k-live", now.Add(-time.Hour), now.Add(time.Hour))
+	kRetired := mk("k-retired", now.Add(-10*time.Minute), now.Add(time.Minute))
+	kChild := newRefresh("k-child", "", alice.ID, now.Add(-5*time.Minute))
+	rotate(kRetired, kChild, now.Add(-5*time.Minute))
+	kRevoked := mk("k-revoked", now.Add(-time.Hour), now.Add(time.Hour))
+	mustNil(t, "RevokeRefreshFamily", st.RevokeRefreshFamily(ctx, kRevoked.FamilyID, now.Add(-time.Minute)))
+	kept = append(kept, eChild.Hash, kLive.Hash, kRetired.Hash, kChild.Hash, kRevoked.Hash)
+
+	const limit = 2
+	total := 0
+	n := -1
+	for i := 0; i < 20 && n != 0; i++ {
+		var err error
+		n, err = st.DeleteExpired(ctx, now, limit)
+		mustNil(t, "DeleteExpired", err)
+		if n > limit {
+			t.Fatalf("DeleteExpired(limit %d) removed %d rows from a store holding only refresh tokens", limit, n)
+		}
+		if i == 0 && n == 0 {
+			t.Fatal("DeleteExpired removed no expired refresh token")
+		}
+		total += n
+	}
+	if n != 0 {
+		t.Fatal("DeleteExpired never reached zero")
+	}
+	if total != len(expired) {
+		t.Errorf("DeleteExpired removed %d rows in all, want %d", total, len(expired))
+	}
+	for _, h := range expired {
+		refreshAbsent(t, st, "refresh token past its idle end", h)
+	}
+	for _, h := range kept {
+		if _, err := st.GetRefreshToken(ctx, h); err != nil {
+			t.Errorf("refresh token %s within its idle end: %v", h, err)
+		}
+	}
+	// The kept retired token still gives its replay away.
+	_, _, err := st.RotateRefreshToken(ctx, kRetired.Hash, kRetired.ClientID, kRetired.AuthServerID,
+		newRefresh("k-replay", "", alice.ID, now), now, 0)
+	wantErr(t, "replay of a retired token after DeleteExpired", err, store.ErrAlreadyUsed)
+}
+
+// --- scopes ---
+
+func testScopes(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	list, err := st.ListScopes(ctx, "default")
+	mustNil(t, "ListScopes empty", err)
+	if len(list) != 0 {
+		t.Fatalf("ListScopes on an empty store = %+v", list)
+	}
+	// Created out of name order; names sort the same in any collation.
+	write := store.Scope{AuthServerID: "default", Name: "orders.write", Description: "Place orders",
+		Consent: "REQUIRED", Default: false, MetadataPublish: "ALL_CLIENTS", Created: t0}
+	read := store.Scope{AuthServerID: "default", Name: "orders.read", Description: "Read \"your\" orders ✓",
+		Consent: "IMPLICIT", Default: true, MetadataPublish: "NO_CLIENTS", Created: t0.Add(time.Second)}
+	admin := store.Scope{AuthServerID: "default", Name: "admin", Consent: "FLEXIBLE", Default: false,
+		MetadataPublish: "NO_CLIENTS", Created: t0.Add(2 * time.Second)}
+	for _, sc := range []store.Scope{write, read, admin} {
+		mustNil(t, "CreateScope "+sc.Name, st.CreateScope(ctx, sc))
+	}
+	dup := read
+	dup.Description, dup.Default, dup.Created = "another", false, t0.Add(time.Hour)
+	wantErr(t, "CreateScope duplicate name on one server", st.CreateScope(ctx, dup), store.ErrConflict)
+	elsewhere := read
+	elsewhere.AuthServerID, elsewhere.Description, elsewhere.Default = "aus2", "on another server", false
+	mustNil(t, "CreateScope same name on another server", st.CreateScope(ctx, elsewhere))
+
+	list, err = st.ListScopes(ctx, "default")
+	mustNil(t, "ListScopes default", err)
+	var got []store.Scope
+	for _, sc := range list {
+		got = append(got, normScope(sc))
+	}
+	diff(t, "ListScopes default (sorted by name)", got,
+		[]store.Scope{normScope(admin), normScope(read), normScope(write)})
+
+	list, err = st.ListScopes(ctx, "aus2")
+	mustNil(t, "ListScopes aus2", err)
+	if len(list) != 1 {
+		t.Fatalf("ListScopes aus2 = %+v, want one scope", list)
+	}
+	diff(t, "ListScopes aus2", normScope(list[0]), normScope(elsewhere))
+
+	list, err = st.ListScopes(ctx, "aus-none")
+	mustNil(t, "ListScopes of a server without scopes", err)
+	if len(list) != 0 {
+		t.Errorf("ListScopes of a server without scopes = %+v", list)
+	}
+}
+
 // --- races ---
 
 func testRedeemRace(t *testing.T, st store.Store) {
@@ -621,4 +1222,125 @@ func testSigningKeyRace(t *testing.T, st store.Store) {
 	if len(keys) != 1 || keys[0].Status != store.KeyCurrent {
 		t.Fatalf("after the race the server has keys %+v, want one current key", keys)
 	}
+}
+
+func testRefreshRotateRace(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	alice := seedUser(t, st, "00ualice", "alice")
+	now := t0
+	rt := newRefresh("rt-race", "fam-race", alice.ID, now.Add(-time.Minute))
+	mustNil(t, "CreateRefreshToken", st.CreateRefreshToken(ctx, rt))
+
+	const n = 20
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			_, _, errs[i] = st.RotateRefreshToken(ctx, rt.Hash, rt.ClientID, rt.AuthServerID,
+				newRefresh(fmt.Sprintf("rt-race-next-%d", i), "", alice.ID, now), now, 0)
+		})
+	}
+	close(start)
+	wg.Wait()
+	winner, used := -1, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if winner >= 0 {
+				t.Errorf("rotators %d and %d both succeeded", winner, i)
+			}
+			winner = i
+		case errors.Is(err, store.ErrAlreadyUsed):
+			used++
+		case errors.Is(err, store.ErrNotFound): // the family was already revoked by a replay
+		default:
+			t.Errorf("rotator %d: unexpected error %v", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("%d rotators of one token: none succeeded (%v)", n, errs)
+	}
+	// The first loser to see the retired token is a replay, which ends the
+	// family, the winner's new token included.
+	if used == 0 {
+		t.Errorf("%d rotators: one won and none got ErrAlreadyUsed", n)
+	}
+	for i := range n {
+		h := fmt.Sprintf("rt-race-next-%d", i)
+		if i != winner {
+			refreshAbsent(t, st, fmt.Sprintf("next token of losing rotator %d", i), h)
+			continue
+		}
+		got := getRefresh(t, st, h)
+		if got.FamilyID != rt.FamilyID || got.RevokedAt.IsZero() || !atRevoked(t, st, got) {
+			t.Errorf("winner's token after the race: family %q, RevokedAt %v, access token revoked %v; "+
+				"want family %q, revoked with its access token", got.FamilyID, got.RevokedAt, atRevoked(t, st, got), rt.FamilyID)
+		}
+	}
+	if got := getRefresh(t, st, rt.Hash); got.RotatedAt.IsZero() || got.RevokedAt.IsZero() || !atRevoked(t, st, rt) {
+		t.Errorf("raced token afterwards: RotatedAt %v, RevokedAt %v, access token revoked %v; want all set",
+			got.RotatedAt, got.RevokedAt, atRevoked(t, st, rt))
+	}
+}
+
+func testRotateSigningKeysRace(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	key := func(kid, status string, created time.Time) store.SigningKey {
+		return store.SigningKey{KID: kid, AuthServerID: "default", Alg: "RS256", PrivateKey: []byte(kid),
+			Status: status, Created: created}
+	}
+	now := t0
+	prev := key("kid-prev", store.KeyPrevious, now.Add(-72*time.Hour))
+	cur := key("kid-cur", store.KeyCurrent, now.Add(-48*time.Hour))
+	next := key("kid-next", store.KeyNext, now.Add(-47*time.Hour))
+	for _, k := range []store.SigningKey{prev, cur, next} {
+		mustNil(t, "CreateSigningKey "+k.KID, st.CreateSigningKey(ctx, k))
+	}
+
+	// Replicas on a one-day timer: all find the current key due.
+	const n = 10
+	notAfter := now.Add(-24 * time.Hour)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, n)
+	rotated := make([]bool, n)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			rotated[i], errs[i] = st.RotateSigningKeys(ctx, "default", key(fmt.Sprintf("kid-new-%d", i), store.KeyNext, now), notAfter)
+		})
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("rotator %d: %v", i, errs[i])
+		}
+		if rotated[i] {
+			if winner >= 0 {
+				t.Errorf("rotators %d and %d both rotated", winner, i)
+			}
+			winner = i
+		}
+	}
+	keys, err := st.ListSigningKeys(ctx, "default")
+	mustNil(t, "ListSigningKeys", err)
+	count := map[string]int{}
+	kids := map[string]string{}
+	for _, k := range keys {
+		count[k.Status]++
+		kids[k.Status] = k.KID
+	}
+	if len(keys) != 3 || count[store.KeyCurrent] != 1 || count[store.KeyNext] != 1 || count[store.KeyPrevious] != 1 {
+		t.Fatalf("after %d racing rotations the server has keys %+v; want one current, one next, one previous", n, keys)
+	}
+	if winner < 0 {
+		t.Fatalf("%d racing rotations: none reported rotated=true", n)
+	}
+	want := map[string]string{store.KeyPrevious: cur.KID, store.KeyCurrent: next.KID,
+		store.KeyNext: fmt.Sprintf("kid-new-%d", winner)}
+	diff(t, "keys after the race (status → kid)", kids, want)
 }
