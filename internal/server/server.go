@@ -74,7 +74,7 @@ func New(o Options) (http.Handler, error) {
 			cop.AddInsecureBypassPattern("POST " + prefix + ep)
 		}
 	}
-	var h http.Handler = mux
+	var h http.Handler = oktaNotFound(mux)
 	h = withDeadline(requestTimeout, h)
 	h = cop.Handler(h)
 	h = securityHeaders(h)
