@@ -1262,7 +1262,7 @@ func TestAuthorizeErrorsRedirectToTheClient(t *testing.T) {
 		{"missing response_type", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"response_type": nil}, "invalid_request"},
 		{"response_type=token", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"response_type": {"token"}}, "unsupported_response_type"},
 		{"response_type=code id_token", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"response_type": {"code id_token"}}, "unsupported_response_type"},
-		{"response_mode=fragment", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"response_mode": {"fragment"}}, "unsupported_response_mode"},
+		{"response_mode=web_message", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"response_mode": {"web_message"}}, "unsupported_response_mode"},
 		{"unknown scope", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"scope": {"openid bogus"}}, "invalid_scope"},
 		{"missing scope", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"scope": nil}, "invalid_scope"},
 		{"unknown scope at the org server", orgEndpoints(s), s.URL, s.WebApp.ClientID, url.Values{"scope": {"openid bogus"}}, "invalid_scope"},

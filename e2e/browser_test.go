@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -65,6 +67,20 @@ type callbackApp struct {
 func newCallbackApp(t *testing.T) *callbackApp {
 	c := &callbackApp{}
 	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/host" {
+			// An app page that runs /authorize in a hidden iframe and shows
+			// what okta_post_message sends it.
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprintf(w, `<!doctype html><title>host</title><pre id=msg></pre>
+<script>
+window.addEventListener("message", function (e) {
+  document.getElementById("msg").textContent = JSON.stringify({origin: e.origin, data: e.data});
+  document.getElementById("msg").id = "got";
+});
+</script>
+<iframe hidden src=%q></iframe>`, r.URL.Query().Get("authorize"))
+			return
+		}
 		if r.URL.Path != "/callback" {
 			http.NotFound(w, r) // e.g. the browser's favicon request
 			return
@@ -174,6 +190,48 @@ func TestBrowserSignIn(t *testing.T) {
 	}
 	if status := exchangeWithBasic(t, s.Issuer(), clientID, created.ClientSecret, got.Get("code"), redirect); status != http.StatusOK {
 		t.Errorf("exchange of the form_post code: status %d", status)
+	}
+
+	// fragment: the code arrives after '#', where the server never sees it.
+	if err := chromedp.Do(ctx, chromedp.Navigate(authorize("fragment")), chromedp.WaitVisible("#done")); err != nil {
+		t.Fatal(err)
+	}
+	loc, err = chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(loc)
+	frag, _ := url.ParseQuery(u.Fragment)
+	if u.RawQuery != "" || frag.Get("code") == "" || frag.Get("state") != "st-fragment" || frag.Get("iss") != s.Issuer() {
+		t.Fatalf("fragment response landed at %s", loc)
+	}
+	if status := exchangeWithBasic(t, s.Issuer(), clientID, created.ClientSecret, frag.Get("code"), redirect); status != http.StatusOK {
+		t.Errorf("exchange of the fragment code: status %d", status)
+	}
+
+	// okta_post_message with prompt=none in a hidden iframe, as Okta's SPA
+	// SDK renews tokens: the app page receives the code from Gatehouse's origin.
+	silent := authorize("okta_post_message") + "&prompt=none"
+	err = chromedp.Do(ctx, chromedp.Navigate(app.srv.URL+"/host?authorize="+url.QueryEscape(silent)), chromedp.WaitVisible("#got"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := chromedp.Run(ctx, chromedp.Text("#got"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msg struct {
+		Origin string            `json:"origin"`
+		Data   map[string]string `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(raw), &msg); err != nil {
+		t.Fatalf("message %q: %v", raw, err)
+	}
+	if msg.Origin != s.URL || msg.Data["code"] == "" || msg.Data["state"] != "st-okta_post_message" {
+		t.Fatalf("postMessage from %s: %v", msg.Origin, msg.Data)
+	}
+	if status := exchangeWithBasic(t, s.Issuer(), clientID, created.ClientSecret, msg.Data["code"], redirect); status != http.StatusOK {
+		t.Errorf("exchange of the posted code: status %d", status)
 	}
 }
 

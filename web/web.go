@@ -16,7 +16,7 @@ import (
 var files embed.FS
 
 // Required lists the templates the server renders.
-var Required = []string{"signin.html", "error.html", "form_post.html", "signout.html", "signedout.html"}
+var Required = []string{"signin.html", "error.html", "form_post.html", "post_message.html", "signout.html", "signedout.html"}
 
 // Templates parses every template and fails when a required one is missing.
 func Templates() (*template.Template, error) {
@@ -84,4 +84,12 @@ func (p *Pages) RenderError(w http.ResponseWriter, status int, code, description
 	p.Render(w, status, "error.html", ErrorPage{
 		Status: fmt.Sprintf("%d %s", status, http.StatusText(status)), Code: code, Description: description,
 	})
+}
+
+// ContentSecurityPolicy is the policy of every page: no inline script or
+// style, nothing from other origins, and framing only by frameAncestors
+// ('none' except for an okta_post_message answer to its app's origin).
+func ContentSecurityPolicy(frameAncestors string) string {
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors " +
+		frameAncestors + "; base-uri 'none'"
 }

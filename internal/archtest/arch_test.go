@@ -25,6 +25,10 @@ var forbidden = map[string][]string{
 	"internal/oauth":          {"database/sql", mod + "internal/store/sqlite", mod + "internal/server"},
 	"internal/login":          {"database/sql", mod + "internal/oauth", mod + "internal/server"},
 	"internal/server":         {"database/sql", mod + "internal/store/sqlite", mod + "cmd/"},
+	// Public packages for resource servers: nothing of Gatehouse's inside.
+	"verifier":                 {mod + "internal/", mod + "cmd/"},
+	"verifier/verifiertest":    {mod + "internal/", mod + "cmd/"},
+	"examples/resource-server": {mod + "internal/", mod + "cmd/"},
 }
 
 func TestImportsGoOneWay(t *testing.T) {
@@ -41,6 +45,23 @@ func TestImportsGoOneWay(t *testing.T) {
 				if dep == ban || (strings.HasSuffix(ban, "/") && strings.HasPrefix(dep, ban)) {
 					t.Errorf("%s depends on %s", pkg, dep)
 				}
+			}
+		}
+	}
+}
+
+// TestVerifierDependencies keeps the public verifier packages on the
+// standard library and go-jose, so that an API importing them pulls in
+// nothing else.
+func TestVerifierDependencies(t *testing.T) {
+	for _, pkg := range []string{"verifier", "verifier/verifiertest"} {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", mod+pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list %s: %v\n%s", pkg, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if !strings.HasPrefix(dep, mod+"verifier") && !strings.HasPrefix(dep, "github.com/go-jose/go-jose/v4") {
+				t.Errorf("%s depends on %s", pkg, dep)
 			}
 		}
 	}

@@ -67,7 +67,7 @@ func (h *Handler) parseAuthorize(r *http.Request, as *authServer, params map[str
 	}
 
 	req := &authorizeRequest{raw: params, app: app, redirectURI: redirectURI, state: params["state"], maxAge: -1}
-	target := &redirectTarget{redirectURI: redirectURI, responseMode: "query", state: req.state}
+	target := &redirectTarget{redirectURI: redirectURI, responseMode: modeQuery, state: req.state}
 	fail := func(k apierr.Kind, desc string) (*authorizeRequest, *redirectTarget, *apierr.Error) {
 		return nil, target, apierr.New(k, desc)
 	}
@@ -79,13 +79,15 @@ func (h *Handler) parseAuthorize(r *http.Request, as *authServer, params map[str
 	if _, ok := params["request_uri"]; ok {
 		return fail(apierr.RequestURINotSupported, "")
 	}
-	switch mode := params["response_mode"]; mode {
-	case "", "query":
-	case "form_post":
+	switch mode := params["response_mode"]; {
+	case mode == "":
+	case mode == modeOktaPostMessage && !strings.HasPrefix(redirectURI, "http"):
+		return fail(apierr.UnsupportedResponseMode, "The okta_post_message response mode needs an http or https redirect URI.")
+	case slices.Contains(responseModes, mode):
 		target.responseMode = mode
 	default:
 		return fail(apierr.UnsupportedResponseMode,
-			"The response mode isn't supported by the authorization server. Valid response modes: [query, form_post].")
+			"The response mode isn't supported by the authorization server. Valid response modes: [query, fragment, form_post, okta_post_message].")
 	}
 	req.responseMode = target.responseMode
 

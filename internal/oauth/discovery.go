@@ -24,7 +24,7 @@ func (as *authServer) discovery(oidc bool) wire.Discovery {
 		TokenEndpoint:                         as.Endpoints + "/token",
 		JWKSURI:                               as.Endpoints + "/keys",
 		ResponseTypesSupported:                []string{"code"},
-		ResponseModesSupported:                []string{"query", "form_post"},
+		ResponseModesSupported:                responseModes,
 		GrantTypesSupported:                   []string{domain.GrantAuthorizationCode, domain.GrantRefreshToken},
 		SubjectTypesSupported:                 []string{"public"},
 		IDTokenSigningAlgValuesSupported:      []string{"RS256"},

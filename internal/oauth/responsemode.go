@@ -1,11 +1,24 @@
 package oauth
 
 import (
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
+
+	"github.com/gatehouse-auth/gatehouse/web"
 )
+
+// Response modes Gatehouse delivers authorization responses in.
+const (
+	modeQuery           = "query"             // RFC 6749 §4.1.2, the default for code
+	modeFragment        = "fragment"          // OAuth 2.0 Multiple Response Type Encoding Practices §2
+	modeFormPost        = "form_post"         // OAuth 2.0 Form Post Response Mode
+	modeOktaPostMessage = "okta_post_message" // Okta: postMessage to the opener or parent frame
+)
+
+var responseModes = []string{modeQuery, modeFragment, modeFormPost, modeOktaPostMessage}
 
 // respond delivers an authorization response (success or error) in the
 // request's response mode, adding state and the RFC 9207 iss parameter.
@@ -16,23 +29,54 @@ func (h *Handler) respond(w http.ResponseWriter, t *redirectTarget, issuer strin
 	v.Set("iss", issuer)
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store")
-	if t.responseMode == "form_post" {
+	switch t.responseMode {
+	case modeFormPost:
 		h.pages.Render(w, http.StatusOK, "form_post.html", formPostPage(t.redirectURI, v))
 		return
+	case modeOktaPostMessage:
+		// The answer is read by the app's page that framed or opened this
+		// one: only that origin may frame it.
+		page := postMessagePage(t.redirectURI, v)
+		w.Header().Set("Content-Security-Policy", web.ContentSecurityPolicy(page.Origin))
+		w.Header().Del("X-Frame-Options")
+		h.pages.Render(w, http.StatusOK, "post_message.html", page)
+		return
 	}
-	// query (RFC 6749 §4.1.2): keep the redirect URI's own query parameters.
 	u, err := url.Parse(t.redirectURI)
 	if err != nil { // registered URIs were validated; this is defence only
 		h.pages.RenderError(w, http.StatusBadRequest, "invalid_request", "The redirect URI is malformed.")
 		return
 	}
-	q := u.Query()
-	for k, vals := range v {
-		q[k] = vals
+	if t.responseMode == modeFragment {
+		u.Fragment, u.RawFragment = "", ""
+		w.Header().Set("Location", u.String()+"#"+v.Encode())
+	} else {
+		// query: keep the redirect URI's own query parameters.
+		q := u.Query()
+		for k, vals := range v {
+			q[k] = vals
+		}
+		u.RawQuery = q.Encode()
+		w.Header().Set("Location", u.String())
 	}
-	u.RawQuery = q.Encode()
-	w.Header().Set("Location", u.String())
 	w.WriteHeader(http.StatusFound)
+}
+
+// postMessage is the data of post_message.html: the response as JSON and
+// the origin of the redirect URI, the only window allowed to read it.
+type postMessage struct {
+	Origin   string
+	Response string
+}
+
+func postMessagePage(redirectURI string, v url.Values) postMessage {
+	data := map[string]string{}
+	for k := range v {
+		data[k] = v.Get(k)
+	}
+	body, _ := json.Marshal(data)
+	u, _ := url.Parse(redirectURI)
+	return postMessage{Origin: u.Scheme + "://" + u.Host, Response: string(body)}
 }
 
 type formField struct{ Name, Value string }
