@@ -49,7 +49,7 @@ func (h *Handler) parseAuthorize(r *http.Request, as *authServer, params map[str
 	if clientID == "" {
 		return nil, nil, apierr.New(apierr.InvalidRequest, "The 'client_id' parameter is required.").WithNoRedirect()
 	}
-	app, err := h.store.GetApp(r.Context(), clientID)
+	app, err := h.app(r.Context(), clientID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && app.Status != store.StatusActive) {
 		return nil, nil, apierr.New(apierr.InvalidClient, "Invalid value for 'client_id' parameter.").WithNoRedirect()
 	}

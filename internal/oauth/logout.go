@@ -39,7 +39,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, as *authServer)
 	}
 	redirect := params["post_logout_redirect_uri"]
 	if redirect != "" {
-		app, err := h.store.GetApp(r.Context(), claims.Aud)
+		app, err := h.app(r.Context(), claims.Aud)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			h.logoutFailed(w, r, err)
 			return

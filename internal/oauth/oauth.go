@@ -34,6 +34,7 @@ type Handler struct {
 	mu      sync.RWMutex
 	servers map[string]*authServer
 	scopes  map[string]cachedScopes
+	apps    map[string]cachedApp
 }
 
 // Config is what New needs.
@@ -54,7 +55,7 @@ type Config struct {
 func New(c Config) *Handler {
 	h := &Handler{
 		store: c.Store, keys: c.Keys, sessions: c.Sessions, pages: c.Pages, baseURL: c.BaseURL,
-		orgID: orgID(c.BaseURL), now: c.Now, servers: map[string]*authServer{}, scopes: map[string]cachedScopes{},
+		orgID: orgID(c.BaseURL), now: c.Now, servers: map[string]*authServer{}, scopes: map[string]cachedScopes{}, apps: map[string]cachedApp{},
 		refreshGrace: c.RefreshGrace,
 		throttle:     login.NewThrottle(signInBurst, signInRefill, c.Now),
 	}
