@@ -56,7 +56,7 @@ func New(o Options) (http.Handler, error) {
 
 	mux := http.NewServeMux()
 	oauth.New(oauth.Config{Store: o.Store, Keys: km, Sessions: sessions, Pages: pages, BaseURL: o.BaseURL,
-		RefreshGrace: o.RefreshGrace, Now: o.Now}).Mount(mux)
+		RefreshGrace: o.RefreshGrace, Sealer: o.Sealer, Now: o.Now}).Mount(mux)
 	(&login.Handler{Sessions: sessions, Pages: pages}).Mount(mux)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -67,10 +67,11 @@ func New(o Options) (http.Handler, error) {
 
 	// Cross-origin form posts are refused on top of the per-form CSRF token.
 	// Protocol endpoints are meant for cross-origin callers: apps POST to
-	// /authorize and call /token and /userinfo without cookies.
+	// /authorize and call /token, /userinfo, /introspect and /revoke (on
+	// sign-out) without cookies.
 	cop := http.NewCrossOriginProtection()
 	for _, prefix := range []string{"/oauth2/v1/", "/oauth2/{as}/v1/"} {
-		for _, ep := range []string{"authorize", "token", "userinfo"} {
+		for _, ep := range []string{"authorize", "token", "userinfo", "introspect", "revoke"} {
 			cop.AddInsecureBypassPattern("POST " + prefix + ep)
 		}
 	}
@@ -129,10 +130,14 @@ func RunMaintenance(ctx context.Context, st store.Store, km *keys.Manager, rotat
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			deleteExpired(ctx, st, now)
+			// A bound on each round, so a database that stops answering
+			// cannot hold a pool connection until it returns.
+			round, cancel := context.WithTimeout(ctx, 30*time.Second)
+			deleteExpired(round, st, now)
 			if rotateAfter > 0 {
-				rotateDueKeys(ctx, st, km, rotateAfter)
+				rotateDueKeys(round, st, km, rotateAfter)
 			}
+			cancel()
 		}
 	}
 }
