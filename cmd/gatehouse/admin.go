@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -52,7 +53,7 @@ func adminCommand(env cmdEnv, name string, args []string, define func(*flag.Flag
 
 // appView is an app as the CLI prints it; the secret only right after creation.
 func appView(a store.App, secret string) appJSON {
-	return appJSON{a.ClientID, secret, a.Name, a.Type, a.TokenEndpointAuthMethod, a.RedirectURIs,
+	return appJSON{a.ClientID, secret, a.Name, a.Type, a.TokenEndpointAuthMethod, a.JWKSURI, a.RedirectURIs,
 		a.PostLogoutRedirectURIs, a.GrantTypes, a.Status}
 }
 
@@ -62,6 +63,7 @@ type appJSON struct {
 	Name                    string   `json:"name"`
 	ApplicationType         string   `json:"application_type"`
 	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	JWKSURI                 string   `json:"jwks_uri,omitempty"`
 	RedirectURIs            []string `json:"redirect_uris"`
 	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris"`
 	GrantTypes              []string `json:"grant_types"`
@@ -71,15 +73,41 @@ type appJSON struct {
 func appsCreate(env cmdEnv, args []string) error {
 	var p domain.NewAppParams
 	var asJSON bool
+	var jwksFile, masterKey string
+	var flags *flag.FlagSet
 	return adminCommand(env, "apps create", args, func(fs *flag.FlagSet) {
+		flags = fs
 		fs.StringVar(&p.Name, "name", "", "app name (required)")
 		fs.StringVar(&p.Type, "type", domain.AppTypeWeb, "web, native, browser or service")
 		fs.Var((*listFlag)(&p.GrantTypes), "grant-type", "authorization_code, refresh_token or client_credentials (repeatable; default by type)")
-		fs.StringVar(&p.AuthMethod, "auth-method", "", "client_secret_basic (default for web) or client_secret_post; public apps use none")
+		fs.StringVar(&p.AuthMethod, "auth-method", "", "client_secret_basic (default for web), client_secret_post, client_secret_jwt or private_key_jwt; public apps use none")
+		fs.StringVar(&jwksFile, "jwks-file", "", "private_key_jwt: `file` holding the app's public keys as a JWKS")
+		fs.StringVar(&p.JWKSURI, "jwks-uri", "", "private_key_jwt: https `URL` where the app publishes its JWKS")
+		fs.StringVar(&masterKey, "master-key", env.getenv("GATEHOUSE_MASTER_KEY"), "client_secret_jwt: master `key` that seals the secret (env GATEHOUSE_MASTER_KEY; SQLite falls back to the key file)")
 		fs.Var((*listFlag)(&p.RedirectURIs), "redirect-uri", "sign-in redirect URI (repeatable, at least one)")
 		fs.Var((*listFlag)(&p.PostLogoutRedirectURIs), "post-logout-redirect-uri", "sign-out redirect URI (repeatable)")
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
 	}, func(st *sqlstore.Store) error {
+		if jwksFile != "" {
+			b, err := os.ReadFile(jwksFile)
+			if err != nil {
+				return fmt.Errorf("--jwks-file: %w", err)
+			}
+			p.JWKS = string(b)
+		}
+		if p.AuthMethod == domain.AuthMethodSecretJWT {
+			// The secret is kept sealed with the master key the server uses.
+			cfg := config.Default()
+			cfg.Database, cfg.MasterKey = flags.Lookup("database").Value.String(), masterKey
+			if cfg.IsPostgres() && masterKey == "" {
+				return fmt.Errorf("client_secret_jwt: --master-key or GATEHOUSE_MASTER_KEY is required with PostgreSQL")
+			}
+			sealer, err := openSealer(cfg, env)
+			if err != nil {
+				return err
+			}
+			p.Sealer = sealer
+		}
 		created, err := domain.CreateApp(env.ctx, st, p, time.Now())
 		if err != nil {
 			return explain(err)
@@ -88,9 +116,14 @@ func appsCreate(env cmdEnv, args []string) error {
 			return writeJSON(env.stdout, appView(created.App, created.ClientSecret))
 		}
 		fmt.Fprintf(env.stdout, "client id       %s\n", created.App.ClientID)
-		if created.ClientSecret != "" {
+		switch method := created.App.TokenEndpointAuthMethod; {
+		case method == domain.AuthMethodSecretJWT:
+			fmt.Fprintf(env.stdout, "client secret   %s\n(shown once: stored hashed, and sealed with the master key to verify HS256/384/512 assertions)\n", created.ClientSecret)
+		case created.ClientSecret != "":
 			fmt.Fprintf(env.stdout, "client secret   %s\n(shown once: only its hash is stored)\n", created.ClientSecret)
-		} else {
+		case method == domain.AuthMethodPrivateKeyJWT:
+			fmt.Fprintf(env.stdout, "no secret: the app signs client assertions with its private key (private_key_jwt)\n")
+		default:
 			fmt.Fprintf(env.stdout, "public client: no secret; use PKCE\n")
 		}
 		return nil

@@ -54,24 +54,43 @@ type NewAppParams struct {
 	// GrantTypes defaults by type: authorization_code and refresh_token for
 	// apps with users, client_credentials for service apps.
 	GrantTypes []string
+	// JWKS (a JSON Web Key Set of public keys) or JWKSURI (an https URL
+	// serving one): exactly one of them for private_key_jwt, neither
+	// otherwise.
+	JWKS    string
+	JWKSURI string
+	// Sealer seals the secret of a client_secret_jwt app, which is kept
+	// (encrypted with the master key) besides its hash; required for that
+	// method only.
+	Sealer SecretSealer
 }
 
 // NewApp is a registered app and its client secret, which is returned only
-// here: only its hash is stored.
+// here: only its hash is stored (and, for client_secret_jwt, the secret
+// sealed with the master key).
 type NewApp struct {
 	App          store.App
 	ClientSecret string
 }
 
-// CreateApp validates p, generates a client id and (for confidential apps) a
-// 256-bit secret, and stores the app with the secret hashed.
+// CreateApp validates p, generates a client id and (for apps that
+// authenticate with a secret) a secret of at least 256 bits, and stores the
+// app with the secret hashed. A client_secret_jwt app gets a 384-bit secret
+// of 64 characters, enough key for HS512 (RFC 7518 §3.2), also stored
+// sealed; a private_key_jwt app has no secret at all.
 func CreateApp(ctx context.Context, st store.Apps, p NewAppParams, now time.Time) (NewApp, error) {
 	app, err := buildApp(p, now)
 	if err != nil {
 		return NewApp{}, err
 	}
 	var secret string
-	if app.TokenEndpointAuthMethod != AuthMethodNone {
+	switch app.TokenEndpointAuthMethod {
+	case AuthMethodNone, AuthMethodPrivateKeyJWT:
+	case AuthMethodSecretJWT:
+		secret = RandomToken(48)
+		app.SecretHash = HashSecret(secret)
+		app.SecretSealed = p.Sealer.Seal([]byte(secret), app.ClientID)
+	default:
 		secret = RandomToken(32)
 		app.SecretHash = HashSecret(secret)
 	}
@@ -144,9 +163,12 @@ func buildApp(p NewAppParams, now time.Time) (store.App, error) {
 	switch m := app.TokenEndpointAuthMethod; {
 	case public && m != AuthMethodNone:
 		v.add("token_endpoint_auth_method", "native and browser apps are public clients: use none")
-	case !public && !slices.Contains([]string{AuthMethodBasic, AuthMethodPost}, m):
-		v.add("token_endpoint_auth_method", "must be client_secret_basic or client_secret_post")
+	case !public && !slices.Contains([]string{AuthMethodBasic, AuthMethodPost, AuthMethodSecretJWT, AuthMethodPrivateKeyJWT}, m):
+		v.add("token_endpoint_auth_method", "must be client_secret_basic, client_secret_post, client_secret_jwt or private_key_jwt")
+	case m == AuthMethodSecretJWT && p.Sealer == nil:
+		v.add("token_endpoint_auth_method", "client_secret_jwt needs the master key: the secret is stored sealed with it")
 	}
+	checkClientKeys(&v, &app, p)
 	return app, v.err()
 }
 
@@ -173,4 +195,34 @@ func checkRedirectURI(raw, appType string) string {
 		return "must use http or https: " + raw
 	}
 	return ""
+}
+
+// checkClientKeys validates the key set of a private_key_jwt app (exactly
+// one of jwks and jwks_uri) and refuses keys for other methods.
+func checkClientKeys(v *ValidationError, app *store.App, p NewAppParams) {
+	jwks, uri := strings.TrimSpace(p.JWKS), strings.TrimSpace(p.JWKSURI)
+	if app.TokenEndpointAuthMethod != AuthMethodPrivateKeyJWT {
+		if jwks != "" {
+			v.add("jwks", "is only for private_key_jwt apps")
+		}
+		if uri != "" {
+			v.add("jwks_uri", "is only for private_key_jwt apps")
+		}
+		return
+	}
+	switch {
+	case jwks == "" && uri == "":
+		v.add("token_endpoint_auth_method", "private_key_jwt needs the client's public keys: a jwks or a jwks_uri")
+	case jwks != "" && uri != "":
+		v.add("jwks", "give either jwks or jwks_uri, not both")
+	case jwks != "":
+		if _, err := ParseClientJWKS([]byte(jwks)); err != nil {
+			v.add("jwks", err.Error())
+		}
+	default:
+		if msg := checkJWKSURI(uri); msg != "" {
+			v.add("jwks_uri", msg)
+		}
+	}
+	app.JWKS, app.JWKSURI = jwks, uri
 }

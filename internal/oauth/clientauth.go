@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +13,8 @@ import (
 // authenticateClient identifies and authenticates the client of a token
 // request (RFC 6749 §2.3). Each app has one registered method; credentials
 // presented another way are refused, as are two sets of credentials at once.
+// A client_assertion (private_key_jwt, client_secret_jwt: RFC 7523 §2.2)
+// is checked by authenticateAssertion.
 func (h *Handler) authenticateClient(r *http.Request, params map[string]string) (store.App, *apierr.Error) {
 	var app store.App
 	basicID, basicSecret, hasBasic, aerr := basicCredentials(r)
@@ -22,11 +23,13 @@ func (h *Handler) authenticateClient(r *http.Request, params map[string]string) 
 	}
 	formID, formSecret := params["client_id"], params["client_secret"]
 	_, hasFormSecret := params["client_secret"]
-	if _, ok := params["client_assertion"]; ok {
+	_, hasAssertion := params["client_assertion"]
+	_, hasAssertionType := params["client_assertion_type"]
+	if hasAssertion || hasAssertionType {
 		if hasBasic || hasFormSecret {
 			return app, multipleCredentials()
 		}
-		return app, apierr.New(apierr.InvalidClient, "Client assertions (client_secret_jwt, private_key_jwt) are not supported for this client.")
+		return h.authenticateAssertion(r, params)
 	}
 	if hasBasic && hasFormSecret {
 		return app, multipleCredentials()
@@ -44,12 +47,9 @@ func (h *Handler) authenticateClient(r *http.Request, params map[string]string) 
 	if clientID == "" {
 		return app, apierr.New(apierr.InvalidClient, "No client credentials found.")
 	}
-	app, err := h.store.GetApp(r.Context(), clientID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && app.Status != store.StatusActive) {
-		return app, apierr.New(apierr.InvalidClient, "The client is not valid.")
-	}
-	if err != nil {
-		return app, apierr.Internal(err)
+	app, aerr = h.activeApp(r, clientID)
+	if aerr != nil {
+		return app, aerr
 	}
 	if method != app.TokenEndpointAuthMethod {
 		return app, apierr.Newf(apierr.InvalidClient,

@@ -3,6 +3,7 @@ package oauth
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/oauth/wire"
@@ -13,6 +14,14 @@ import (
 var oidcClaims = []string{"iss", "ver", "sub", "aud", "iat", "exp", "jti", "auth_time", "amr", "idp", "nonce",
 	"name", "given_name", "family_name", "preferred_username", "email", "email_verified", "locale", "zoneinfo",
 	"address", "phone_number", "updated_at", "at_hash"}
+
+// Client authentication methods, in Okta's order, and the algorithms
+// accepted in client assertions (private_key_jwt, client_secret_jwt).
+var (
+	clientAuthMethods = []string{domain.AuthMethodBasic, domain.AuthMethodPost, domain.AuthMethodSecretJWT,
+		domain.AuthMethodPrivateKeyJWT, domain.AuthMethodNone}
+	clientAssertionAlgs = slices.Concat(domain.PrivateKeyJWTAlgs, domain.ClientSecretJWTAlgs)
+)
 
 // Claims of the access token, listed by the RFC 8414 document as Okta does.
 var accessTokenClaims = []string{"ver", "jti", "iss", "aud", "iat", "exp", "cid", "uid", "scp", "sub"}
@@ -29,7 +38,7 @@ func (as *authServer) discovery(oidc bool) wire.Discovery {
 		SubjectTypesSupported:                 []string{"public"},
 		IDTokenSigningAlgValuesSupported:      []string{"RS256"},
 		ScopesSupported:                       domain.StandardScopes,
-		TokenEndpointAuthMethodsSupported:     []string{domain.AuthMethodBasic, domain.AuthMethodPost, domain.AuthMethodNone},
+		TokenEndpointAuthMethodsSupported:     clientAuthMethods,
 		ClaimsSupported:                       oidcClaims,
 		CodeChallengeMethodsSupported:         []string{"S256"},
 		AuthorizationResponseIssParameterSupp: true,
@@ -38,6 +47,9 @@ func (as *authServer) discovery(oidc bool) wire.Discovery {
 	d.EndSessionEndpoint = as.Endpoints + "/logout"
 	d.IntrospectionEndpointAuthMethodsSupported = d.TokenEndpointAuthMethodsSupported
 	d.RevocationEndpointAuthMethodsSupported = d.TokenEndpointAuthMethodsSupported
+	d.TokenEndpointAuthSigningAlgValuesSupported = clientAssertionAlgs
+	d.IntrospectionEndpointAuthSigningAlgValuesSupported = d.TokenEndpointAuthSigningAlgValuesSupported
+	d.RevocationEndpointAuthSigningAlgValuesSupported = d.TokenEndpointAuthSigningAlgValuesSupported
 	if as.ID != store.OrgServerID {
 		// Client credentials needs custom scopes, which only custom servers have.
 		d.GrantTypesSupported = append(d.GrantTypesSupported, domain.GrantClientCredentials)

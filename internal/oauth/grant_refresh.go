@@ -28,7 +28,10 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 		return resp, apierr.New(apierr.InvalidRequest, "The 'refresh_token' parameter is required.")
 	}
 	hash := domain.HashSecret(value)
-	requested, hasScope := req.params["scope"]
+	// A blank scope asks for no narrowing: it means the granted scope, as an
+	// omitted one does (RFC 6749 §6), not a token without scopes.
+	requested := req.params["scope"]
+	hasScope := strings.TrimSpace(requested) != ""
 	if hasScope {
 		// Check a narrowed scope before rotating, so that a bad request does
 		// not spend the token.
@@ -54,8 +57,9 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 	old, user, err := h.store.RotateRefreshToken(r.Context(), hash, req.app.ClientID, req.as.ID, next, now, h.refreshGrace)
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed):
+		// The store returns no token with ErrAlreadyUsed: log no family id.
 		slog.WarnContext(r.Context(), "refresh token reuse detected: grant revoked",
-			"client_id", req.app.ClientID, "auth_server", req.as.ID, "family", old.FamilyID[:8])
+			"client_id", req.app.ClientID, "auth_server", req.as.ID)
 		return resp, apierr.New(apierr.InvalidGrant, invalidRefresh)
 	case errors.Is(err, store.ErrNotFound):
 		return resp, apierr.New(apierr.InvalidGrant, invalidRefresh)

@@ -31,6 +31,11 @@ type Handler struct {
 
 	refreshGrace time.Duration
 
+	// sealer opens the sealed secrets of client_secret_jwt apps;
+	// clientKeys finds the public keys of private_key_jwt apps.
+	sealer     *keys.Sealer
+	clientKeys *clientKeys
+
 	mu      sync.RWMutex
 	servers map[string]*authServer
 	scopes  map[string]cachedScopes
@@ -48,7 +53,10 @@ type Config struct {
 	// RefreshGrace is how long a rotated-out refresh token still works, so
 	// that a client retrying a lost answer is not taken for a thief.
 	RefreshGrace time.Duration
-	Now          func() time.Time
+	// Sealer opens the client secrets that client_secret_jwt apps keep
+	// sealed with the master key.
+	Sealer *keys.Sealer
+	Now    func() time.Time
 }
 
 // New returns the protocol handler.
@@ -58,6 +66,8 @@ func New(c Config) *Handler {
 		orgID: orgID(c.BaseURL), now: c.Now, servers: map[string]*authServer{}, scopes: map[string]cachedScopes{}, apps: map[string]cachedApp{},
 		refreshGrace: c.RefreshGrace,
 		throttle:     login.NewThrottle(signInBurst, signInRefill, c.Now),
+		sealer:       c.Sealer,
+		clientKeys:   newClientKeys(c.Now),
 	}
 	h.grants = map[string]grantHandler{
 		domain.GrantAuthorizationCode: h.authorizationCodeGrant,

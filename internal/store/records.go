@@ -29,8 +29,9 @@ type App struct {
 	ClientID                string
 	Name                    string
 	Type                    string // web, native, browser, service
-	TokenEndpointAuthMethod string // client_secret_basic, client_secret_post, none
-	// SecretHash is the hex SHA-256 of the client secret; empty for public clients.
+	TokenEndpointAuthMethod string // client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, none
+	// SecretHash is the hex SHA-256 of the client secret; empty for public
+	// clients and private_key_jwt clients, which have no secret.
 	SecretHash             string
 	RedirectURIs           []string
 	PostLogoutRedirectURIs []string
@@ -39,6 +40,15 @@ type App struct {
 	PKCERequired           bool
 	Status                 string
 	Created                time.Time
+	// SecretSealed is the client secret itself, sealed with the master key
+	// (additional data: the client id). Only client_secret_jwt apps have it:
+	// verifying their HMAC-signed assertions needs the secret, not a hash.
+	SecretSealed []byte
+	// JWKS (a JSON Web Key Set of public keys) or JWKSURI (where the client
+	// publishes one) holds the keys of a private_key_jwt client; both are
+	// empty for other clients.
+	JWKS    string
+	JWKSURI string
 }
 
 // User is a person in the directory.

@@ -28,11 +28,13 @@ type Store interface {
 	RevokedTokens
 	RefreshTokens
 	Scopes
+	ClientAssertions
 	// Ping reports whether the backend can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	// DeleteExpired removes expired codes (kept an hour past expiry for
-	// replay detection), sessions and revocation records, at most limit rows
-	// of each kind per call, and reports how many rows went.
+	// replay detection), sessions, revocation records and used client
+	// assertion ids, at most limit rows of each kind per call, and reports
+	// how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
 	Close() error
 }
@@ -128,4 +130,16 @@ type Scopes interface {
 type RevokedTokens interface {
 	RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error
 	IsTokenRevoked(ctx context.Context, jti string) (bool, error)
+}
+
+// ClientAssertions remembers the jti of every client assertion (RFC 7523
+// §3, private_key_jwt and client_secret_jwt) until the assertion expires,
+// so that each is used once.
+type ClientAssertions interface {
+	// UseClientAssertion records that clientID used the assertion with this
+	// jti, valid until expiresAt. Exactly one caller of any number racing on
+	// one (clientID, jti) succeeds; the others, and any later caller while
+	// the record is kept, get ErrAlreadyUsed. Records are kept until
+	// DeleteExpired finds them past expiresAt.
+	UseClientAssertion(ctx context.Context, clientID, jti string, expiresAt time.Time) error
 }

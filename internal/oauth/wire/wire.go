@@ -119,7 +119,11 @@ type Discovery struct {
 	CodeChallengeMethodsSupported             []string `json:"code_challenge_methods_supported"`
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
 	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
-	AuthorizationResponseIssParameterSupp     bool     `json:"authorization_response_iss_parameter_supported"`
-	RequestParameterSupported                 bool     `json:"request_parameter_supported"`
-	ClaimsParameterSupported                  bool     `json:"claims_parameter_supported"`
+	// The algorithms accepted for client assertions (RFC 8414 §2).
+	TokenEndpointAuthSigningAlgValuesSupported         []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
+	IntrospectionEndpointAuthSigningAlgValuesSupported []string `json:"introspection_endpoint_auth_signing_alg_values_supported,omitempty"`
+	RevocationEndpointAuthSigningAlgValuesSupported    []string `json:"revocation_endpoint_auth_signing_alg_values_supported,omitempty"`
+	AuthorizationResponseIssParameterSupp              bool     `json:"authorization_response_iss_parameter_supported"`
+	RequestParameterSupported                          bool     `json:"request_parameter_supported"`
+	ClaimsParameterSupported                           bool     `json:"claims_parameter_supported"`
 }

@@ -26,6 +26,8 @@ func TestConformance(t *testing.T) { storetest.Run(t, newStore) }
 
 func TestConcurrency(t *testing.T) { storetest.RunConcurrency(t, newStore) }
 
+func TestClientAssertions(t *testing.T) { storetest.RunClientAssertions(t, newStore) }
+
 // Replicas starting together on an empty database: the advisory lock makes
 // one of them migrate and the others find the schema ready.
 func TestConcurrentMigration(t *testing.T) {

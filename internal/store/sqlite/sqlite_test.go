@@ -27,6 +27,8 @@ func TestConformance(t *testing.T) { storetest.Run(t, newStore) }
 
 func TestConcurrency(t *testing.T) { storetest.RunConcurrency(t, newStore) }
 
+func TestClientAssertions(t *testing.T) { storetest.RunClientAssertions(t, newStore) }
+
 // rawDB opens the file without the store, as an operator's sqlite3 shell would.
 func rawDB(t *testing.T, path string) *sql.DB {
 	t.Helper()

@@ -162,6 +162,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) (in
 		// A rotated-out token is kept until its own idle expiry, so that its
 		// replay is still recognised and ends the family.
 		{`DELETE FROM refresh_tokens WHERE hash IN (SELECT hash FROM refresh_tokens WHERE idle_expires_at < ? LIMIT ?)`, now},
+		{`DELETE FROM client_assertions WHERE jti_hash IN (SELECT jti_hash FROM client_assertions WHERE expires_at < ? LIMIT ?)`, now},
 	} {
 		res, err := s.exec(ctx, q.sql, q.cutoff.Unix(), limit)
 		if err != nil {
@@ -206,24 +207,28 @@ func (s *Store) ListAuthServers(ctx context.Context) ([]store.AuthServer, error)
 func (s *Store) CreateApp(ctx context.Context, a store.App) error {
 	_, err := s.exec(ctx, `INSERT INTO apps (client_id, name, type, token_endpoint_auth_method,
 		secret_hash, redirect_uris, post_logout_redirect_uris, grant_types, response_types, pkce_required,
-		status, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		status, created, jwks, jwks_uri, secret_sealed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		a.ClientID, a.Name, a.Type, a.TokenEndpointAuthMethod, a.SecretHash, list(a.RedirectURIs),
 		list(a.PostLogoutRedirectURIs), list(a.GrantTypes), list(a.ResponseTypes), a.PKCERequired,
-		a.Status, a.Created.Unix())
+		a.Status, a.Created.Unix(), a.JWKS, a.JWKSURI, nullBytes(a.SecretSealed))
 	return s.translate(err)
 }
 
 const appCols = `client_id, name, type, token_endpoint_auth_method, secret_hash, redirect_uris,
-	post_logout_redirect_uris, grant_types, response_types, pkce_required, status, created`
+	post_logout_redirect_uris, grant_types, response_types, pkce_required, status, created, jwks, jwks_uri,
+	secret_sealed`
 
 func scanApp(row scanner) (store.App, error) {
 	var a store.App
 	var redirects, postLogout, grants, responses string
 	var created int64
 	err := row.Scan(&a.ClientID, &a.Name, &a.Type, &a.TokenEndpointAuthMethod, &a.SecretHash, &redirects,
-		&postLogout, &grants, &responses, &a.PKCERequired, &a.Status, &created)
+		&postLogout, &grants, &responses, &a.PKCERequired, &a.Status, &created, &a.JWKS, &a.JWKSURI, &a.SecretSealed)
 	if err != nil {
 		return a, err
+	}
+	if len(a.SecretSealed) == 0 {
+		a.SecretSealed = nil
 	}
 	a.Created = time.Unix(created, 0).UTC()
 	return a, unlist(map[*[]string]string{&a.RedirectURIs: redirects, &a.PostLogoutRedirectURIs: postLogout,

@@ -1291,56 +1291,62 @@ func testRotateSigningKeysRace(t *testing.T, st store.Store) {
 		return store.SigningKey{KID: kid, AuthServerID: "default", Alg: "RS256", PrivateKey: []byte(kid),
 			Status: status, Created: created}
 	}
-	now := t0
-	prev := key("kid-prev", store.KeyPrevious, now.Add(-72*time.Hour))
-	cur := key("kid-cur", store.KeyCurrent, now.Add(-48*time.Hour))
-	next := key("kid-next", store.KeyNext, now.Add(-47*time.Hour))
+	prev := key("kid-prev", store.KeyPrevious, t0.Add(-72*time.Hour))
+	cur := key("kid-cur", store.KeyCurrent, t0.Add(-48*time.Hour))
+	next := key("kid-next", store.KeyNext, t0.Add(-47*time.Hour))
 	for _, k := range []store.SigningKey{prev, cur, next} {
 		mustNil(t, "CreateSigningKey "+k.KID, st.CreateSigningKey(ctx, k))
 	}
 
-	// Replicas on a one-day timer: all find the current key due.
-	const n = 10
-	notAfter := now.Add(-24 * time.Hour)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make([]error, n)
-	rotated := make([]bool, n)
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			rotated[i], errs[i] = st.RotateSigningKeys(ctx, "default", key(fmt.Sprintf("kid-new-%d", i), store.KeyNext, now), notAfter)
-		})
-	}
-	close(start)
-	wg.Wait()
-	winner := -1
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("rotator %d: %v", i, errs[i])
+	// Replicas on a one-day timer all find the current key due, on each of
+	// several days: every day exactly one of them rotates.
+	const n, days = 10, 4
+	for day := range days {
+		now := t0.Add(time.Duration(day) * 48 * time.Hour)
+		notAfter := now.Add(-24 * time.Hour)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, n)
+		rotated := make([]bool, n)
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				rotated[i], errs[i] = st.RotateSigningKeys(ctx, "default",
+					key(fmt.Sprintf("kid-day%d-%d", day, i), store.KeyNext, now), notAfter)
+			})
 		}
-		if rotated[i] {
-			if winner >= 0 {
-				t.Errorf("rotators %d and %d both rotated", winner, i)
+		close(start)
+		wg.Wait()
+		winner := -1
+		for i := range n {
+			if errs[i] != nil {
+				t.Errorf("day %d: rotator %d: %v", day, i, errs[i])
 			}
-			winner = i
+			if rotated[i] {
+				if winner >= 0 {
+					t.Errorf("day %d: rotators %d and %d both rotated", day, winner, i)
+				}
+				winner = i
+			}
 		}
+		keys, err := st.ListSigningKeys(ctx, "default")
+		mustNil(t, "ListSigningKeys", err)
+		count := map[string]int{}
+		kids := map[string]string{}
+		for _, k := range keys {
+			count[k.Status]++
+			kids[k.Status] = k.KID
+		}
+		if len(keys) != 3 || count[store.KeyCurrent] != 1 || count[store.KeyNext] != 1 || count[store.KeyPrevious] != 1 {
+			t.Fatalf("day %d: after %d racing rotations the server has keys %+v; want one current, one next, one previous",
+				day, n, keys)
+		}
+		if winner < 0 {
+			t.Fatalf("day %d: %d racing rotations, none reported rotated=true", day, n)
+		}
+		want := map[string]string{store.KeyPrevious: cur.KID, store.KeyCurrent: next.KID,
+			store.KeyNext: fmt.Sprintf("kid-day%d-%d", day, winner)}
+		diff(t, fmt.Sprintf("day %d: keys after the race (status → kid)", day), kids, want)
+		cur, next = next, key(want[store.KeyNext], store.KeyNext, now)
 	}
-	keys, err := st.ListSigningKeys(ctx, "default")
-	mustNil(t, "ListSigningKeys", err)
-	count := map[string]int{}
-	kids := map[string]string{}
-	for _, k := range keys {
-		count[k.Status]++
-		kids[k.Status] = k.KID
-	}
-	if len(keys) != 3 || count[store.KeyCurrent] != 1 || count[store.KeyNext] != 1 || count[store.KeyPrevious] != 1 {
-		t.Fatalf("after %d racing rotations the server has keys %+v; want one current, one next, one previous", n, keys)
-	}
-	if winner < 0 {
-		t.Fatalf("%d racing rotations: none reported rotated=true", n)
-	}
-	want := map[string]string{store.KeyPrevious: cur.KID, store.KeyCurrent: next.KID,
-		store.KeyNext: fmt.Sprintf("kid-new-%d", winner)}
-	diff(t, "keys after the race (status → kid)", kids, want)
 }
