@@ -1049,6 +1049,28 @@ func TestIntrospection(t *testing.T) {
 		}
 	})
 
+	t.Run("a wrong token_type_hint does not hide a token (RFC 7662 §2.1)", func(t *testing.T) {
+		for _, tc := range []struct{ token, hint, wantType string }{
+			{g.AccessToken, "refresh_token", "Bearer"},
+			{g.RefreshToken, "access_token", "refresh_token"},
+		} {
+			got := lcIntrospect(t, def, web, tc.token, tc.hint)
+			if got["active"] != true || got["token_type"] != tc.wantType {
+				t.Errorf("hint %s: %v", tc.hint, got)
+			}
+		}
+	})
+
+	t.Run("an ID token is active for its own client only", func(t *testing.T) {
+		got := lcIntrospect(t, def, web, g.IDToken, "id_token")
+		if got["active"] != true || got["token_type"] != "id_token" || got["aud"] != web.id || got["sub"] != s.User.ID {
+			t.Errorf("own ID token: %v", got)
+		}
+		if other := lcIntrospect(t, def, post, g.IDToken, "id_token"); other["active"] != false {
+			t.Errorf("another client's ID token: %v", other)
+		}
+	})
+
 	t.Run("an active refresh token", func(t *testing.T) {
 		for _, hint := range []string{"refresh_token", "", "access_token"} {
 			got := lcIntrospect(t, def, web, g.RefreshToken, hint)
@@ -1098,7 +1120,6 @@ func TestIntrospection(t *testing.T) {
 		{"org refresh token at default", def, web, orgG.RefreshToken, ""},
 		{"default access token at the org server", org, web, g.AccessToken, ""},
 		{"default refresh token at the org server", org, web, g.RefreshToken, ""},
-		{"access token with a refresh_token hint", def, web, g.AccessToken, "refresh_token"},
 	}
 	for _, tc := range inactive {
 		t.Run("inactive: "+tc.name, func(t *testing.T) {

@@ -68,10 +68,10 @@ func New(o Options) (http.Handler, error) {
 	// Cross-origin form posts are refused on top of the per-form CSRF token.
 	// Protocol endpoints are meant for cross-origin callers: apps POST to
 	// /authorize and call /token, /userinfo, /introspect and /revoke (on
-	// sign-out) without cookies.
+	// sign-out) without cookies; /logout is proven by its id_token_hint.
 	cop := http.NewCrossOriginProtection()
 	for _, prefix := range []string{"/oauth2/v1/", "/oauth2/{as}/v1/"} {
-		for _, ep := range []string{"authorize", "token", "userinfo", "introspect", "revoke"} {
+		for _, ep := range []string{"authorize", "token", "userinfo", "introspect", "revoke", "logout"} {
 			cop.AddInsecureBypassPattern("POST " + prefix + ep)
 		}
 	}
