@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"bufio"
 	"context"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/testkit"
 )
 
 // TestReadmeCurlWalkthrough builds the binary, starts `gatehouse serve
@@ -31,13 +32,12 @@ func TestReadmeCurlWalkthrough(t *testing.T) {
 	if m == nil {
 		t.Fatal("README has no curl walkthrough block")
 	}
-	touchSources(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "gatehouse")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/gatehouse").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	bin, err := testkit.BuildBinary(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	addr := readmeFreeAddr(t)
+	addr := testkit.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	srv := exec.CommandContext(ctx, bin, "serve", "--demo", "--addr", addr, "--database", filepath.Join(dir, "gatehouse.db"))
@@ -92,40 +92,6 @@ echo "SECOND_AUTHORIZE: $(curl -s -b jar.txt -o /dev/null -w '%{http_code} %{red
 			t.Errorf("walkthrough output lacks %q:\n%s", want, got)
 		}
 	}
-}
-
-// touchSources reads every source file the binary is built from. The go
-// command caches a test's result keyed on the files the test opened; the
-// binary is built by a child process, so without this a changed server
-// could be reported by a cached pass.
-func touchSources(t *testing.T) {
-	t.Helper()
-	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
-			return filepath.SkipDir
-		}
-		ext := filepath.Ext(path)
-		if !d.IsDir() && (ext == ".go" || ext == ".sql" || ext == ".html" || ext == ".css" || ext == ".js" || d.Name() == "go.mod" || d.Name() == "go.sum") {
-			_, err = os.ReadFile(path)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func readmeFreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func readmeWaitHealthy(t *testing.T, url string) {

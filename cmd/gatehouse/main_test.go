@@ -14,12 +14,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse-auth/gatehouse/internal/testkit"
 )
 
 // result is what one run of the command produced.
@@ -311,18 +311,6 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
-// freeAddr returns a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 func TestServeRefusesInvalidConfiguration(t *testing.T) {
 	dir := t.TempDir()
 	unknownKey := filepath.Join(dir, "unknown.yaml")
@@ -359,7 +347,7 @@ func TestServeRefusesInvalidConfiguration(t *testing.T) {
 			db := tempDB(t)
 			args := []string{"serve", "--database", db}
 			if tc.env["GATEHOUSE_ADDR"] == "" {
-				args = append(args, "--addr", freeAddr(t)) // were it to start, it would listen here
+				args = append(args, "--addr", testkit.FreeAddr(t)) // were it to start, it would listen here
 			}
 			args = append(args, tc.args...)
 			r := gatehouse(t, tc.env, "", args...)
@@ -385,34 +373,16 @@ func TestServeRefusesInvalidConfiguration(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines to write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestServeStartsAndStops is the positive control of the invalid-config
 // tests: a valid configuration serves until the context ends, then exits 0.
 func TestServeStartsAndStops(t *testing.T) {
 	prev := slog.Default()
 	t.Cleanup(func() { slog.SetDefault(prev) })
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	db := tempDB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.SyncBuffer
 	env := map[string]string{"GATEHOUSE_MASTER_KEY": "a-master-key-of-enough-length", "GATEHOUSE_LOG_FORMAT": "json"}
 	done := make(chan int, 1)
 	go func() {

@@ -32,7 +32,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -44,6 +43,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/gatehouse-auth/gatehouse/internal/store/postgres/pgtest"
+	"github.com/gatehouse-auth/gatehouse/internal/testkit"
 )
 
 // Fixed test credentials.
@@ -91,69 +91,19 @@ func binary(t *testing.T) string {
 	t.Helper()
 	pgtest.DSN(t)
 	buildOnce.Do(func() {
-		root, err := moduleRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		// The go command caches a test's result keyed on the files the test
-		// opened; the binary is built by a child process, so read every
-		// source it is built from, or a changed server could pass from cache.
-		if buildErr = touchSources(root); buildErr != nil {
-			return
-		}
 		if buildDir, buildErr = os.MkdirTemp("", "gatehouse-scaleout-"); buildErr != nil {
 			return
 		}
-		binPath = filepath.Join(buildDir, "gatehouse")
-		args := []string{"build", "-o", binPath}
+		var flags []string
 		if raceEnabled && os.Getenv(raceReplicasEnv) == "1" {
-			args = append(args, "-race")
+			flags = append(flags, "-race")
 		}
-		cmd := exec.Command("go", append(args, "./cmd/gatehouse")...)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		binPath, buildErr = testkit.BuildBinary(buildDir, flags...)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
 	return binPath
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
-func touchSources(root string) error {
-	return filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "testoutput") {
-			return filepath.SkipDir
-		}
-		ext := filepath.Ext(path)
-		if !d.IsDir() && (ext == ".go" || ext == ".sql" || ext == ".html" || ext == ".css" || ext == ".js" ||
-			d.Name() == "go.mod" || d.Name() == "go.sum") {
-			_, err = os.ReadFile(path)
-		}
-		return err
-	})
 }
 
 // childEnv is the test's environment without GATEHOUSE_* settings (so that
@@ -172,31 +122,13 @@ func childEnv(extra ...string) []string {
 // Replicas
 // ---------------------------------------------------------------------------
 
-// syncBuffer collects a process's output; safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // replica is one `gatehouse serve` process.
 type replica struct {
 	name string
 	addr string // host:port it listens on
 	url  string // http://addr
 	cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 	done chan struct{} // closed when the process has exited
 	err  error         // its exit status, once done is closed
 }
@@ -231,8 +163,8 @@ func (r *replica) kill(t *testing.T) {
 func startReplica(t *testing.T, name, baseURL, dsn string) *replica {
 	t.Helper()
 	bin := binary(t)
-	addr := freeAddr(t)
-	r := &replica{name: name, addr: addr, url: "http://" + addr, logs: &syncBuffer{}, done: make(chan struct{})}
+	addr := testkit.FreeAddr(t)
+	r := &replica{name: name, addr: addr, url: "http://" + addr, logs: &testkit.SyncBuffer{}, done: make(chan struct{})}
 	r.cmd = exec.Command(bin, "serve", "--addr", addr, "--base-url", baseURL, "--database", dsn)
 	r.cmd.Env = childEnv("GATEHOUSE_MASTER_KEY="+masterKey, "GATEHOUSE_LOG_LEVEL=info")
 	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
@@ -288,17 +220,6 @@ func tail(s string, lines int) string {
 		all = append([]string{fmt.Sprintf("… (%d earlier lines)", len(all)-lines)}, all[len(all)-lines:]...)
 	}
 	return strings.Join(all, "\n")
-}
-
-// freeAddr returns a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // ---------------------------------------------------------------------------

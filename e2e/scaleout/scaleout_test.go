@@ -22,6 +22,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 	"github.com/gatehouse-auth/gatehouse/internal/store/postgres"
 	"github.com/gatehouse-auth/gatehouse/internal/store/postgres/pgtest"
+	"github.com/gatehouse-auth/gatehouse/internal/testkit"
 )
 
 // startPair starts replicas A and B together on dsn behind a new load
@@ -68,7 +69,7 @@ func TestReplicasShareEverything(t *testing.T) {
 	db := openDB(t, dsn)
 
 	t.Run("migrations ran once", func(t *testing.T) {
-		root, err := moduleRoot()
+		root, err := testkit.ModuleRoot()
 		if err != nil {
 			t.Fatal(err)
 		}
