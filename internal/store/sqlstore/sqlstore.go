@@ -27,6 +27,9 @@ type Dialect struct {
 	Goose goose.Dialect
 	// Numbered placeholders ($1, $2, …) instead of '?'.
 	Numbered bool
+	// ModifyingCTE: a WITH clause may hold an UPDATE … RETURNING, so a
+	// write and a join can share one statement.
+	ModifyingCTE bool
 	// Translate maps a driver error onto store.ErrConflict or
 	// store.ErrUnavailable where it means one; other errors pass through.
 	Translate func(error) error
@@ -331,12 +334,13 @@ func (s *Store) CreateCode(ctx context.Context, c store.Code) error {
 const codeCols = `hash, auth_server_id, client_id, user_id, session_id_hash, redirect_uri, scopes, nonce,
 	code_challenge, code_challenge_method, auth_time, amr, access_token_jti, expires_at, created`
 
-func scanCode(row scanner) (store.Code, error) {
+// scanCode reads codeCols, then any extra columns into extra.
+func scanCode(row scanner, extra ...any) (store.Code, error) {
 	var c store.Code
 	var scopes, amr string
 	var authTime, expires, created int64
-	err := row.Scan(&c.Hash, &c.AuthServerID, &c.ClientID, &c.UserID, &c.SessionIDHash, &c.RedirectURI, &scopes,
-		&c.Nonce, &c.CodeChallenge, &c.CodeChallengeMethod, &authTime, &amr, &c.AccessTokenJTI, &expires, &created)
+	err := row.Scan(append([]any{&c.Hash, &c.AuthServerID, &c.ClientID, &c.UserID, &c.SessionIDHash, &c.RedirectURI, &scopes,
+		&c.Nonce, &c.CodeChallenge, &c.CodeChallengeMethod, &authTime, &amr, &c.AccessTokenJTI, &expires, &created}, extra...)...)
 	if err != nil {
 		return c, err
 	}
@@ -344,23 +348,55 @@ func scanCode(row scanner) (store.Code, error) {
 	return c, unlist(map[*[]string]string{&c.Scopes: scopes, &c.AMR: amr})
 }
 
+// redeemWithUser consumes a code and reads its user in one statement, for
+// dialects whose CTEs may modify rows: one round trip on the token path.
+var redeemWithUser = `WITH c AS (UPDATE codes SET used_at = ?
+	WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING ` + codeCols + `)
+	SELECT ` + qualified("c", codeCols) + `, ` + userCols + ` FROM c JOIN users u ON u.id = c.user_id`
+
+// qualified prefixes each column of a comma-separated list with table.
+func qualified(table, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = table + "." + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
 func (s *Store) RedeemCode(ctx context.Context, hash string, now time.Time) (store.Code, store.User, error) {
+	if s.dialect.ModifyingCTE {
+		var u store.User
+		var uCreated, uUpdated int64
+		c, err := scanCode(s.queryRow(ctx, redeemWithUser, now.Unix(), hash, now.Unix()), userDest(&u, &uCreated, &uUpdated)...)
+		if err == nil {
+			u.Created, u.Updated = time.Unix(uCreated, 0).UTC(), time.Unix(uUpdated, 0).UTC()
+			return c, u, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return c, u, s.translate(err)
+		}
+		return s.whyNotRedeemed(ctx, hash)
+	}
 	c, err := scanCode(s.queryRow(ctx, `UPDATE codes SET used_at = ?
 		WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING `+codeCols, now.Unix(), hash, now.Unix()))
 	if errors.Is(err, sql.ErrNoRows) {
-		// Tell a replay of a used code apart from an unknown or expired one.
-		used, uerr := scanCode(s.queryRow(ctx, `SELECT `+codeCols+` FROM codes
-			WHERE hash = ? AND used_at IS NOT NULL`, hash))
-		if uerr == nil {
-			return used, store.User{}, store.ErrAlreadyUsed
-		}
-		return c, store.User{}, s.translate(uerr)
+		return s.whyNotRedeemed(ctx, hash)
 	}
 	if err != nil {
 		return c, store.User{}, s.translate(err)
 	}
 	u, err := s.GetUser(ctx, c.UserID)
 	return c, u, err
+}
+
+// whyNotRedeemed tells a replay of a used code (ErrAlreadyUsed, with the
+// code) apart from an unknown or expired one (ErrNotFound).
+func (s *Store) whyNotRedeemed(ctx context.Context, hash string) (store.Code, store.User, error) {
+	used, err := scanCode(s.queryRow(ctx, `SELECT `+codeCols+` FROM codes WHERE hash = ? AND used_at IS NOT NULL`, hash))
+	if err == nil {
+		return used, store.User{}, store.ErrAlreadyUsed
+	}
+	return store.Code{}, store.User{}, s.translate(err)
 }
 
 // --- signing keys ---
