@@ -550,7 +550,9 @@ func TestRefreshReuseDetection(t *testing.T) {
 }
 
 // TestRefreshGracePeriod: a rotated-out token keeps working for the grace
-// period (a client retrying a lost answer), and is a replay after it.
+// period (a client retrying a lost answer), and is a replay after it. A
+// retry replaces the first successor, so a grant never has two live
+// branches: the replaced successor presented later ends the grant.
 func TestRefreshGracePeriod(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
@@ -567,8 +569,20 @@ func TestRefreshGracePeriod(t *testing.T) {
 	if retry.RefreshToken == r2.RefreshToken {
 		t.Error("the retry returned the same refresh token")
 	}
-	r3 := lcRefreshOK(t, ep, web, r2.RefreshToken, nil) // the successor still works too
+	lcAccessLive(t, ep, web, r2.AccessToken, false) // the replaced successor's access token is revoked
+	r3 := lcRefreshOK(t, ep, web, retry.RefreshToken, nil)
 	lcAccessLive(t, ep, web, r3.AccessToken, true)
+
+	t.Run("the replaced successor presented later ends the grant", func(t *testing.T) {
+		fresh := lcGrant(t, s, b, ep, s.Issuer(), web, lcFullScope)
+		first := lcRefreshOK(t, ep, web, fresh.RefreshToken, nil)
+		second := lcRefreshOK(t, ep, web, fresh.RefreshToken, nil) // within grace: replaces first
+		lcRefreshFails(t, ep, web, first.RefreshToken, nil, http.StatusBadRequest, "invalid_grant")
+		if lcActive(t, ep, web, second.RefreshToken) {
+			t.Error("the live branch survived a replay of the replaced one")
+		}
+		lcAccessLive(t, ep, web, second.AccessToken, false)
+	})
 
 	t.Run("concurrent refreshes with one token all succeed", func(t *testing.T) {
 		fresh := lcGrant(t, s, b, ep, s.Issuer(), web, lcFullScope)

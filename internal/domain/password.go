@@ -1,15 +1,19 @@
 package domain
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
 
 // argon2id parameters (RFC 9106 second recommended option, with 64 MiB).
@@ -36,6 +40,27 @@ func HashPassword(password string) (string, error) {
 	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime,
 		argonThreads, base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+}
+
+// hashSlots bounds how many password hashes run at once: each argon2id
+// check holds 64 MiB, so a burst of sign-ins must queue rather than
+// exhaust memory.
+var hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// ErrBusy means no password check could start before the request's
+// deadline; the caller may answer 503.
+var ErrBusy = fmt.Errorf("%w: too many password checks at once", store.ErrUnavailable)
+
+// CheckPasswordContext is CheckPassword, waiting for a free hashing slot
+// for as long as ctx allows.
+func CheckPasswordContext(ctx context.Context, password, hash string) (bool, error) {
+	select {
+	case hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return false, ErrBusy
+	}
+	defer func() { <-hashSlots }()
+	return CheckPassword(password, hash), nil
 }
 
 // dummyHash is checked when a login is unknown so that the answer takes as

@@ -60,7 +60,10 @@ func Authenticate(ctx context.Context, st store.Users, login, password string) (
 	if err != nil && !isNotFound(err) {
 		return store.User{}, false, err
 	}
-	ok := CheckPassword(password, u.PasswordHash) // runs a dummy hash when u is empty
+	ok, err := CheckPasswordContext(ctx, password, u.PasswordHash) // runs a dummy hash when u is empty
+	if err != nil {
+		return store.User{}, false, err
+	}
 	if !ok || u.Status != store.StatusActive {
 		return store.User{}, false, nil
 	}

@@ -72,18 +72,18 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, as *authServer)
 		h.authorizeError(w, r, as, target, aerr)
 		return
 	}
-	ip := clientIP(r)
-	if !h.throttle.Allowed(form["username"], ip) {
+	allowed, attempted := h.throttle.Attempt(form["username"], clientIP(r))
+	if !allowed {
 		h.renderSignIn(w, r, as, req, form["username"], http.StatusTooManyRequests, signInThrottled)
 		return
 	}
 	user, ok, err := domain.Authenticate(r.Context(), h.store, form["username"], form["password"])
+	attempted(err == nil && ok)
 	if err != nil {
 		h.authorizeError(w, r, as, target, apierr.Internal(err))
 		return
 	}
 	if !ok {
-		h.throttle.Failed(form["username"], ip)
 		h.renderSignIn(w, r, as, req, form["username"], http.StatusUnauthorized, signInFailed)
 		return
 	}

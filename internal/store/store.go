@@ -108,11 +108,13 @@ type RefreshTokens interface {
 	// returning the retired token and its user. next inherits the grant
 	// (family, server, client, user, scopes, amr, auth_time, absolute end)
 	// from the retired token; the caller supplies its hash, access token
-	// and times. A token retired less than
-	// grace ago may be rotated again (retries of a lost answer). Unknown,
-	// expired, revoked or foreign tokens get ErrNotFound. A token retired
-	// longer ago is a replay: the call revokes its whole family (and the
-	// access tokens issued with it) and returns ErrAlreadyUsed.
+	// and times. A token retired less than grace ago may be rotated again
+	// (retries of a lost answer); the successor its first use made is then
+	// revoked, so a family has one live token. Unknown, expired or foreign
+	// tokens, and tokens of an ended family, get ErrNotFound. A token
+	// retired longer ago, or revoked by such a retry while its family lives
+	// on, is a replay: the call revokes its whole family (and the access
+	// tokens issued with it) and returns ErrAlreadyUsed.
 	RotateRefreshToken(ctx context.Context, hash, clientID, authServerID string, next RefreshToken, now time.Time, grace time.Duration) (RefreshToken, User, error)
 	// RevokeRefreshFamily revokes every token of the family and records the
 	// access tokens issued with them as revoked.

@@ -87,6 +87,11 @@ func (s *Store) RotateRefreshToken(ctx context.Context, hash, clientID, authServ
 		if err != nil {
 			return s.translate(err)
 		}
+		// A retry within the grace period replaces the successor the first
+		// use made: a family keeps a single live token.
+		if err := s.revokeTokens(ctx, t, `family_id = ? AND rotated_at IS NULL AND revoked_at IS NULL`, old.FamilyID, now); err != nil {
+			return err
+		}
 		next.FamilyID, next.AuthServerID, next.ClientID, next.UserID = old.FamilyID, old.AuthServerID, old.ClientID, old.UserID
 		next.Scopes, next.AMR, next.AuthTime, next.ExpiresAt = old.Scopes, old.AMR, old.AuthTime, old.ExpiresAt
 		if _, err := t.exec(ctx, insertRefresh, refreshArgs(next)...); err != nil {
@@ -109,8 +114,21 @@ func (s *Store) detectReuse(ctx context.Context, t tx, hash, clientID, authServe
 	if err != nil {
 		return s.translate(err)
 	}
-	if rt.RotatedAt.IsZero() || !rt.RevokedAt.IsZero() {
-		return store.ErrNotFound // expired or already revoked: nothing more to do
+	switch {
+	case rt.RotatedAt.IsZero() && rt.RevokedAt.IsZero():
+		return store.ErrNotFound // expired
+	case !rt.RevokedAt.IsZero():
+		// Revoked alone while its family lives on: it was replaced by a
+		// retry within the grace period, so two parties hold the grant.
+		var live int
+		err := t.queryRow(ctx, `SELECT count(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NULL`,
+			rt.FamilyID).Scan(&live)
+		if err != nil {
+			return s.translate(err)
+		}
+		if live == 0 {
+			return store.ErrNotFound // the grant has ended already
+		}
 	}
 	if err := s.revokeFamily(ctx, t, rt.FamilyID, now); err != nil {
 		return err
@@ -123,8 +141,14 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, now ti
 }
 
 func (s *Store) revokeFamily(ctx context.Context, t tx, familyID string, now time.Time) error {
-	rows, err := t.query(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL
-		RETURNING access_token_jti, access_token_expires_at`, now.Unix(), familyID)
+	return s.revokeTokens(ctx, t, `family_id = ? AND revoked_at IS NULL`, familyID, now)
+}
+
+// revokeTokens revokes the refresh tokens that where selects (with one
+// argument) and records their access tokens as revoked.
+func (s *Store) revokeTokens(ctx context.Context, t tx, where, arg string, now time.Time) error {
+	rows, err := t.query(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE `+where+`
+		RETURNING access_token_jti, access_token_expires_at`, now.Unix(), arg)
 	if err != nil {
 		return s.translate(err)
 	}

@@ -912,7 +912,8 @@ func testRefreshReplay(t *testing.T, st store.Store) {
 	mustNil(t, "RotateRefreshToken g-1", err)
 
 	// Within grace (the client lost the answer and retries) the retired
-	// token rotates again: a second child in the same family.
+	// token rotates again, and the successor of its first use is revoked:
+	// the family keeps one live token.
 	retry := now.Add(30 * time.Second)
 	g3 := newRefresh("g-3", "fam-from-elsewhere", alice.ID, retry)
 	old, user, err := st.RotateRefreshToken(ctx, g1.Hash, g1.ClientID, g1.AuthServerID, g3, retry, grace)
@@ -921,6 +922,10 @@ func testRefreshReplay(t *testing.T, st store.Store) {
 		t.Errorf("retry within grace returned token %s of user %s", old.Hash, user.ID)
 	}
 	diff(t, "second child", getRefresh(t, st, g3.Hash), normRefresh(child(g3, g1)))
+	if got := getRefresh(t, st, g2.Hash); !got.RevokedAt.Equal(secs(retry)) || !atRevoked(t, st, g2) {
+		t.Errorf("the first successor after a retry: RevokedAt %v (want %v), access token revoked %v",
+			got.RevokedAt, secs(retry), atRevoked(t, st, g2))
+	}
 	// The retirement time stays the first use, so retries cannot stretch grace.
 	if got := getRefresh(t, st, g1.Hash); !got.RotatedAt.Equal(secs(now)) {
 		t.Errorf("retired token's RotatedAt after a retry = %v, want %v", got.RotatedAt, secs(now))
@@ -932,12 +937,13 @@ func testRefreshReplay(t *testing.T, st store.Store) {
 		newRefresh("g-4", "", alice.ID, replayAt), replayAt, grace)
 	wantErr(t, "RotateRefreshToken past grace", err, store.ErrAlreadyUsed)
 	refreshAbsent(t, st, "next token of a replay", "g-4")
+	revokedAt := map[string]time.Time{g1.Hash: replayAt, g2.Hash: retry, g3.Hash: replayAt}
 	for _, rt := range []store.RefreshToken{g1, g2, g3} {
 		got := getRefresh(t, st, rt.Hash)
-		if !got.RevokedAt.Equal(secs(replayAt)) {
-			t.Errorf("after the replay %s has RevokedAt %v, want %v", rt.Hash, got.RevokedAt, secs(replayAt))
+		if !got.RevokedAt.Equal(secs(revokedAt[rt.Hash])) {
+			t.Errorf("after the replay %s has RevokedAt %v, want %v", rt.Hash, got.RevokedAt, secs(revokedAt[rt.Hash]))
 		}
-		wantAT := rt.AccessTokenExpiresAt.After(replayAt)
+		wantAT := rt.AccessTokenExpiresAt.After(revokedAt[rt.Hash])
 		if got := atRevoked(t, st, rt); got != wantAT {
 			t.Errorf("after the replay, access token of %s (expires %v) revoked = %v, want %v",
 				rt.Hash, rt.AccessTokenExpiresAt, got, wantAT)
@@ -958,7 +964,7 @@ func testRefreshReplay(t *testing.T, st store.Store) {
 			newRefresh(rt.Hash+"-after", "", alice.ID, at), at, grace)
 		wantErr(t, "RotateRefreshToken of revoked "+rt.Hash, err, store.ErrNotFound)
 		refreshAbsent(t, st, "next token of a revoked token", rt.Hash+"-after")
-		if got := getRefresh(t, st, rt.Hash); !got.RevokedAt.Equal(secs(replayAt)) {
+		if got := getRefresh(t, st, rt.Hash); !got.RevokedAt.Equal(secs(revokedAt[rt.Hash])) {
 			t.Errorf("%s RevokedAt changed to %v", rt.Hash, got.RevokedAt)
 		}
 	}
