@@ -946,6 +946,19 @@ func TestSessions(t *testing.T) {
 		codeFrom(t, loc, s.Issuer(), "state-123")
 	})
 
+	t.Run("prompt=consent with a session gives a code (trusted apps, implicit scopes)", func(t *testing.T) {
+		resp, _ := get(t, c, authorizeURL(ep, s.WebApp.ClientID, url.Values{"prompt": {"consent"}}))
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		codeFrom(t, loc, s.Issuer(), "state-123")
+	})
+
+	t.Run("prompt=login consent shows the sign-in page", func(t *testing.T) {
+		resp, _ := get(t, c, authorizeURL(ep, s.WebApp.ClientID, url.Values{"prompt": {"login consent"}}))
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" {
+			t.Fatalf("status %d Location %q, want the sign-in page", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+
 	t.Run("prompt=login shows the sign-in page again", func(t *testing.T) {
 		resp, body := get(t, c, authorizeURL(ep, s.WebApp.ClientID, url.Values{"prompt": {"login"}}))
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" {
@@ -1274,6 +1287,7 @@ func TestAuthorizeErrorsRedirectToTheClient(t *testing.T) {
 		{"negative max_age", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"max_age": {"-1"}}, "invalid_request"},
 		{"non-numeric max_age", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"max_age": {"soon"}}, "invalid_request"},
 		{"unknown prompt", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"prompt": {"bogus"}}, "invalid_request"},
+		{"prompt none with login", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"prompt": {"none login"}}, "invalid_request"},
 		{"nonce too long", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"nonce": {strings.Repeat("n", 513)}}, "invalid_request"},
 		{"prompt=none without a session", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"prompt": {"none"}}, "login_required"},
 		{"request object", ep, s.Issuer(), s.WebApp.ClientID, url.Values{"request": {"eyJhbGciOiJub25lIn0.e30."}}, "request_not_supported"},

@@ -5,7 +5,6 @@ package httpx
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -98,12 +97,6 @@ func printable(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// IsParamError reports whether err came from Params.
-func IsParamError(err error) bool {
-	var pe *ParamError
-	return errors.As(err, &pe)
 }
 
 // WriteJSON writes v as JSON with the no-store headers RFC 6749 §5.1 requires

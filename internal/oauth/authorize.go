@@ -135,11 +135,20 @@ func (h *Handler) parseAuthorize(r *http.Request, as *authServer, params map[str
 		return fail(apierr.InvalidRequest, "The 'code_challenge' parameter must be the base64url SHA-256 of the code verifier (43 characters).")
 	}
 
-	req.prompt = params["prompt"]
-	switch req.prompt {
-	case "", "none", "login":
-	default:
-		return fail(apierr.InvalidRequest, "The 'prompt' parameter must be 'none' or 'login'.")
+	// OIDC Core §3.1.2.1 prompt: none alone, or login and/or consent.
+	// Gatehouse's apps are trusted (Okta's consent_method TRUSTED) and its
+	// scopes need no consent, so consent asks for nothing more.
+	prompts := uniqueFields(params["prompt"])
+	for _, p := range prompts {
+		switch {
+		case p == "none" && len(prompts) > 1:
+			return fail(apierr.InvalidRequest, "The 'prompt' value 'none' cannot be combined with other values.")
+		case p == "none" || p == "login":
+			req.prompt = p
+		case p == "consent":
+		default:
+			return fail(apierr.InvalidRequest, "The 'prompt' parameter must be none, login, consent, or login consent.")
+		}
 	}
 	if v, ok := params["max_age"]; ok {
 		n, err := strconv.Atoi(v)

@@ -90,7 +90,7 @@ func (h *Handler) introspectJWT(r *http.Request, as *authServer, app store.App, 
 			Iat: id.Iat, Sub: id.Sub, Aud: id.Aud, Iss: id.Iss, Jti: id.Jti,
 		}, nil
 	}
-	c, err := token.ParseAccessToken(set, raw, as.Issuer, h.now())
+	c, err := token.ParseAccessToken(set, raw, as.Issuer, as.Audience, h.now())
 	if err != nil || c.Cid != app.ClientID {
 		return introspection{}, nil
 	}

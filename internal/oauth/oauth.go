@@ -141,6 +141,7 @@ type authServer struct {
 	Endpoints     string
 	EndpointsPath string
 
+	loaded        time.Time
 	discoveryOnce sync.Once
 	oidcDoc       []byte
 	oauthDoc      []byte
@@ -166,8 +167,12 @@ func (h *Handler) withServer(next serverHandler) http.HandlerFunc {
 	}
 }
 
+// serverCacheTTL bounds how long a replica serves an authorization server
+// from memory: a server deactivated or changed elsewhere is seen within it.
+const serverCacheTTL = 30 * time.Second
+
 // server returns the authorization server for a path id ("" is the org
-// server). Servers are cached after the first lookup.
+// server), cached for serverCacheTTL.
 func (h *Handler) server(ctx context.Context, pathID string) (*authServer, error) {
 	id := pathID
 	switch {
@@ -176,10 +181,11 @@ func (h *Handler) server(ctx context.Context, pathID string) (*authServer, error
 	case pathID == store.OrgServerID || len(pathID) > 64:
 		return nil, store.ErrNotFound // the org server is only served without an id
 	}
+	now := h.now()
 	h.mu.RLock()
 	as, ok := h.servers[id]
 	h.mu.RUnlock()
-	if ok {
+	if ok && now.Sub(as.loaded) < serverCacheTTL && now.Sub(as.loaded) >= 0 {
 		return as, nil
 	}
 	rec, err := h.store.GetAuthServer(ctx, id)
@@ -189,7 +195,7 @@ func (h *Handler) server(ctx context.Context, pathID string) (*authServer, error
 	if rec.Status != store.StatusActive {
 		return nil, store.ErrNotFound
 	}
-	as = &authServer{AuthServer: rec}
+	as = &authServer{AuthServer: rec, loaded: now}
 	if id == store.OrgServerID {
 		as.Issuer, as.Audience, as.EndpointsPath = h.baseURL, h.baseURL, "/oauth2/v1"
 	} else {
@@ -197,11 +203,7 @@ func (h *Handler) server(ctx context.Context, pathID string) (*authServer, error
 	}
 	as.Endpoints = h.baseURL + as.EndpointsPath
 	h.mu.Lock()
-	if cached, ok := h.servers[id]; ok {
-		as = cached
-	} else {
-		h.servers[id] = as
-	}
+	h.servers[id] = as
 	h.mu.Unlock()
 	return as, nil
 }

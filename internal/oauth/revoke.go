@@ -42,7 +42,7 @@ func (h *Handler) revokeAccessToken(r *http.Request, as *authServer, app store.A
 		return err
 	}
 	// An expired token needs no revoking; ParseAccessToken refuses it too.
-	c, err := token.ParseAccessToken(set, raw, as.Issuer, h.now())
+	c, err := token.ParseAccessToken(set, raw, as.Issuer, as.Audience, h.now())
 	if err != nil || c.Cid != app.ClientID {
 		return nil
 	}

@@ -37,7 +37,7 @@ func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request, as *authServe
 		apierr.WriteJSON(w, r, apierr.Internal(err))
 		return
 	}
-	claims, err := token.ParseAccessToken(set, strings.TrimSpace(raw), as.Issuer, h.now())
+	claims, err := token.ParseAccessToken(set, strings.TrimSpace(raw), as.Issuer, as.Audience, h.now())
 	if err != nil || claims.UID == "" {
 		apierr.WriteBearer(w, r, invalid)
 		return

@@ -98,10 +98,14 @@ func recoverPanics(next http.Handler) http.Handler {
 }
 
 // securityHeaders applies a strict Content-Security-Policy (no inline script
-// or style) and the usual hardening headers to every response.
-func securityHeaders(next http.Handler) http.Handler {
+// or style) and the usual hardening headers to every response, and HSTS
+// when the server is published over https.
+func securityHeaders(next http.Handler, https bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if https {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.Set("Content-Security-Policy", web.ContentSecurityPolicy("'none'"))
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")

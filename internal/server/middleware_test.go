@@ -23,7 +23,15 @@ func TestRecoverPanicsAnswersJSON(t *testing.T) {
 
 func TestSecurityHeaders(t *testing.T) {
 	rec := httptest.NewRecorder()
-	securityHeaders(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	securityHeaders(http.NotFoundHandler(), false).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Header().Get("Strict-Transport-Security") != "" {
+		t.Error("HSTS on a server published over http")
+	}
+	https := httptest.NewRecorder()
+	securityHeaders(http.NotFoundHandler(), true).ServeHTTP(https, httptest.NewRequest("GET", "/", nil))
+	if !strings.HasPrefix(https.Header().Get("Strict-Transport-Security"), "max-age=") {
+		t.Error("no HSTS on a server published over https")
+	}
 	for name, want := range map[string]string{
 		"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
 	} {

@@ -78,7 +78,7 @@ func New(o Options) (http.Handler, error) {
 	var h http.Handler = oktaNotFound(mux)
 	h = withDeadline(requestTimeout, h)
 	h = cop.Handler(h)
-	h = securityHeaders(h)
+	h = securityHeaders(h, httpx.BaseURLIsHTTPS(o.BaseURL))
 	h = recoverPanics(h)
 	h = accessLog(o.Logger, h)
 	h = requestID(h)

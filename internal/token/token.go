@@ -130,8 +130,9 @@ func DisplayName(u store.User) string {
 var ErrInvalidToken = errors.New("token: invalid access token")
 
 // ParseAccessToken verifies an access token's signature with set and checks
-// that issuer issued it and that it has not expired.
-func ParseAccessToken(set *keys.Set, raw, issuer string, now time.Time) (wire.AccessTokenClaims, error) {
+// that issuer issued it for audience, as an access token (not an ID token,
+// which the same key signs), and that it has not expired.
+func ParseAccessToken(set *keys.Set, raw, issuer, audience string, now time.Time) (wire.AccessTokenClaims, error) {
 	var c wire.AccessTokenClaims
 	payload, err := set.Verify(raw)
 	if err != nil {
@@ -140,7 +141,7 @@ func ParseAccessToken(set *keys.Set, raw, issuer string, now time.Time) (wire.Ac
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return c, ErrInvalidToken
 	}
-	if c.Iss != issuer || c.Exp <= now.Unix() || !strings.HasPrefix(c.Jti, "AT.") {
+	if c.Iss != issuer || c.Aud != audience || c.Cid == "" || c.Exp <= now.Unix() || !strings.HasPrefix(c.Jti, "AT.") {
 		return c, ErrInvalidToken
 	}
 	return c, nil

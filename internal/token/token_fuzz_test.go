@@ -55,7 +55,7 @@ func FuzzParseAccessToken(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		if c, err := token.ParseAccessToken(set, raw, issuer, now); err == nil {
+		if c, err := token.ParseAccessToken(set, raw, issuer, "api://default", now); err == nil {
 			if raw != good.AccessToken || c.Iss != issuer {
 				t.Fatalf("accepted an access token that was not issued: %q", raw)
 			}

@@ -46,11 +46,6 @@ func DefaultPool() Pool {
 	return Pool{MaxConns: 20, MaxIdleConns: 10, ConnMaxLifetime: 30 * time.Minute, ConnMaxIdleTime: 5 * time.Minute}
 }
 
-// IsDSN reports whether s names a PostgreSQL database.
-func IsDSN(s string) bool {
-	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
-}
-
 // Open connects to the database at dsn, waits for it (up to ctx), and
 // applies pending migrations. A schema newer than this binary is refused.
 func Open(ctx context.Context, dsn string, pool Pool) (*Store, error) {

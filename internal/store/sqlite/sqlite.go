@@ -55,10 +55,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 func translate(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		switch code := se.Code(); {
+		case code == sqlite3.SQLITE_CONSTRAINT_UNIQUE, code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return fmt.Errorf("%w: %v", store.ErrConflict, err)
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		case code&0xff == sqlite3.SQLITE_BUSY, code&0xff == sqlite3.SQLITE_LOCKED: // and their extended codes
 			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 		}
 	}
