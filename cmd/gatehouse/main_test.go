@@ -194,7 +194,7 @@ func TestUsersCreate(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			if _, ok, err := domain.Authenticate(context.Background(), st, tc.login, tc.password); err != nil || !ok {
+			if _, ok, err := domain.Authenticate(context.Background(), st, tc.login, tc.password, nil); err != nil || !ok {
 				t.Errorf("the user cannot sign in with the password read from stdin (err %v)", err)
 			}
 		})

@@ -386,7 +386,7 @@ func TestAuthenticate(t *testing.T) {
 		{"nopass", "", false},
 	}
 	for _, c := range cases {
-		u, ok, err := domain.Authenticate(ctx, st, c.login, c.password)
+		u, ok, err := domain.Authenticate(ctx, st, c.login, c.password, nil)
 		if err != nil {
 			t.Fatalf("Authenticate(%q): %v", c.login, err)
 		}

@@ -51,16 +51,16 @@ var hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 // deadline; the caller may answer 503.
 var ErrBusy = fmt.Errorf("%w: too many password checks at once", store.ErrUnavailable)
 
-// CheckPasswordContext is CheckPassword, waiting for a free hashing slot
-// for as long as ctx allows.
-func CheckPasswordContext(ctx context.Context, password, hash string) (bool, error) {
+// withHashSlot runs fn holding a hashing slot, waiting for one for as long
+// as ctx allows (ErrBusy after that).
+func withHashSlot(ctx context.Context, fn func() error) error {
 	select {
 	case hashSlots <- struct{}{}:
 	case <-ctx.Done():
-		return false, ErrBusy
+		return ErrBusy
 	}
 	defer func() { <-hashSlots }()
-	return CheckPassword(password, hash), nil
+	return fn()
 }
 
 // dummyHash is checked when a login is unknown so that the answer takes as

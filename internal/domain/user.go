@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 	"unicode"
@@ -52,15 +53,37 @@ func CreateUser(ctx context.Context, st store.Users, p NewUserParams, now time.T
 	return u, st.CreateUser(ctx, u)
 }
 
+// ErrThrottled means the gate refused the attempt.
+var ErrThrottled = errors.New("domain: too many failed sign-ins")
+
+// Gate limits sign-in attempts, such as a rate limit per login.
+type Gate interface {
+	Allowed() bool // may an attempt start now?
+	Failed()       // an attempt failed: charge it
+}
+
 // Authenticate checks a login and password. Unknown logins, wrong passwords
 // and inactive users all give ok=false after the same work, so the answer
-// reveals nothing about which logins exist.
-func Authenticate(ctx context.Context, st store.Users, login, password string) (store.User, bool, error) {
+// reveals nothing about which logins exist. The gate (may be nil) is asked
+// and charged while a password-hashing slot is held, so no more attempts
+// than there are slots can pass it before the failures are counted; a
+// refusal is ErrThrottled.
+func Authenticate(ctx context.Context, st store.Users, login, password string, gate Gate) (store.User, bool, error) {
 	u, err := st.GetUserByLogin(ctx, strings.TrimSpace(login))
 	if err != nil && !isNotFound(err) {
 		return store.User{}, false, err
 	}
-	ok, err := CheckPasswordContext(ctx, password, u.PasswordHash) // runs a dummy hash when u is empty
+	var ok bool
+	err = withHashSlot(ctx, func() error {
+		if gate != nil && !gate.Allowed() {
+			return ErrThrottled
+		}
+		ok = CheckPassword(password, u.PasswordHash) && u.Status == store.StatusActive // a dummy hash when u is empty
+		if !ok && gate != nil {
+			gate.Failed()
+		}
+		return nil
+	})
 	if err != nil {
 		return store.User{}, false, err
 	}

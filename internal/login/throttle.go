@@ -9,7 +9,11 @@ import (
 )
 
 // Throttle slows password guessing: each login, and each client address,
-// may fail a few sign-ins in a burst, then one more per refill interval. Unknown
+// may fail a few sign-ins in a burst, then one more per refill interval.
+// Only failures are charged. Checking before a password check and charging
+// after it leaves a window for concurrent guesses; callers close it by
+// checking while they hold one of the few password-hashing slots
+// (domain.Authenticate's gate), so at most that many guesses pass at once. Unknown
 // logins are throttled like known ones, so throttling reveals nothing.
 // Counters live in this process; a fleet of replicas multiplies the budget
 // by the replica count, which still stops online guessing at scale.
@@ -34,43 +38,34 @@ func throttleKeys(login, clientIP string) []string {
 	return []string{"login:" + strings.ToLower(strings.TrimSpace(login)), "ip:" + clientIP}
 }
 
-// Attempt takes one attempt from the budgets of login and clientIP at
-// once, so that concurrent guesses cannot all pass a check made before any
-// of them failed. ok is false when either budget is spent. The caller
-// reports the outcome with done: a success hands the attempt back.
-func (t *Throttle) Attempt(login, clientIP string) (ok bool, done func(success bool)) {
+// Allowed reports whether a sign-in for login from clientIP may be tried now.
+func (t *Throttle) Allowed(login, clientIP string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	for _, k := range throttleKeys(login, clientIP) {
+		if b, ok := t.buckets[k]; ok && b.lim.TokensAt(now) < 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// Failed records a failed sign-in.
+func (t *Throttle) Failed(login, clientIP string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
 	if len(t.buckets) > 100_000 {
 		t.prune(now)
 	}
-	var taken []*rate.Reservation
 	for _, k := range throttleKeys(login, clientIP) {
-		b, exists := t.buckets[k]
-		if !exists {
+		b, ok := t.buckets[k]
+		if !ok {
 			b = &bucket{lim: rate.NewLimiter(t.limit, t.burst)}
 			t.buckets[k] = b
 		}
-		r := b.lim.ReserveN(now, 1)
-		if !r.OK() || r.DelayFrom(now) > 0 {
-			r.CancelAt(now)
-			for _, prev := range taken {
-				prev.CancelAt(now)
-			}
-			return false, func(bool) {}
-		}
-		taken = append(taken, r)
-	}
-	return true, func(success bool) {
-		if !success {
-			return
-		}
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		for _, r := range taken {
-			r.CancelAt(now) // at the reservation's own time: later it would be spent
-		}
+		b.lim.AllowN(now, 1)
 	}
 }
 

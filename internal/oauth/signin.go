@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,6 +26,15 @@ type signInPage struct {
 const signInFailed = "Unable to sign in. Check your username and password."
 
 const signInThrottled = "Too many failed sign-in attempts. Wait a minute and try again."
+
+// throttleGate applies the sign-in throttle to one login from one address.
+type throttleGate struct {
+	t         *login.Throttle
+	login, ip string
+}
+
+func (g throttleGate) Allowed() bool { return g.t.Allowed(g.login, g.ip) }
+func (g throttleGate) Failed()       { g.t.Failed(g.login, g.ip) }
 
 // clientIP is the peer address. Forwarded headers are not trusted: a proxy
 // in front makes every user share its address, which only tightens limits.
@@ -72,19 +82,18 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, as *authServer)
 		h.authorizeError(w, r, as, target, aerr)
 		return
 	}
-	allowed, attempted := h.throttle.Attempt(form["username"], clientIP(r))
-	if !allowed {
-		h.renderSignIn(w, r, as, req, form["username"], http.StatusTooManyRequests, signInThrottled)
+	login := form["username"]
+	user, ok, err := domain.Authenticate(r.Context(), h.store, login, form["password"],
+		throttleGate{h.throttle, login, clientIP(r)})
+	switch {
+	case errors.Is(err, domain.ErrThrottled):
+		h.renderSignIn(w, r, as, req, login, http.StatusTooManyRequests, signInThrottled)
 		return
-	}
-	user, ok, err := domain.Authenticate(r.Context(), h.store, form["username"], form["password"])
-	attempted(err == nil && ok)
-	if err != nil {
+	case err != nil:
 		h.authorizeError(w, r, as, target, apierr.Internal(err))
 		return
-	}
-	if !ok {
-		h.renderSignIn(w, r, as, req, form["username"], http.StatusUnauthorized, signInFailed)
+	case !ok:
+		h.renderSignIn(w, r, as, req, login, http.StatusUnauthorized, signInFailed)
 		return
 	}
 	ses, err := h.sessions.Start(r.Context(), w, r, user, []string{"pwd"})
