@@ -21,6 +21,7 @@ Usage:
   gatehouse scopes add|list [flags]    define or list custom scopes of an authorization server
   gatehouse keys rotate|list [flags]   rotate or list an authorization server's signing keys
   gatehouse migrate up|status [flags]  apply or show database migrations
+  gatehouse loadtest [flags]           load-test any OIDC issuer: throughput, latency, errors
 
 Run 'gatehouse COMMAND -h' for the flags of a command.
 `
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = sub(env, "keys", rest, map[string]func(cmdEnv, []string) error{"rotate": keysRotate, "list": keysList})
 	case "migrate":
 		err = sub(env, "migrate", rest, map[string]func(cmdEnv, []string) error{"up": migrateUp, "status": migrateStatus})
+	case "loadtest":
+		err = loadtestCmd(env, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
