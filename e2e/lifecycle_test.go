@@ -1556,10 +1556,10 @@ func TestKeyRotationWithLiveTokens(t *testing.T) {
 		t.Fatalf("token signed with %s, want the current key %s", kid, original)
 	}
 
-	// rotate rotates in the store and waits until the server has reloaded.
+	// rotate force-rotates (the test rotates within minutes of the keys' birth) and waits until the server has reloaded.
 	rotate := func(t *testing.T, until func(kids []string) bool) []string {
 		t.Helper()
-		if err := km.Rotate(context.Background(), domain.DefaultServerID); err != nil {
+		if err := km.RotateForce(context.Background(), domain.DefaultServerID); err != nil {
 			t.Fatal(err)
 		}
 		clk.Advance(keys.ReloadEvery + time.Second)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"text/tabwriter"
@@ -74,13 +75,17 @@ func scopesList(env cmdEnv, args []string) error {
 }
 
 // keysCommand is an admin command that also needs the signing keys' sealer.
-func keysCommand(env cmdEnv, name string, args []string, body func(*sqlstore.Store, *keys.Manager, string) error) error {
+// define, when not nil, adds the command's own flags.
+func keysCommand(env cmdEnv, name string, args []string, define func(*flag.FlagSet), body func(*sqlstore.Store, *keys.Manager, string) error) error {
 	var asID, masterKey string
 	var flags *flag.FlagSet
 	return adminCommand(env, name, args, func(fs *flag.FlagSet) {
 		flags = fs
 		fs.StringVar(&asID, "auth-server", domain.DefaultServerID, "authorization server `id` (org for the org server)")
 		fs.StringVar(&masterKey, "master-key", env.getenv("GATEHOUSE_MASTER_KEY"), "master `key` (env GATEHOUSE_MASTER_KEY; SQLite falls back to the key file)")
+		if define != nil {
+			define(fs)
+		}
 	}, func(st *sqlstore.Store) error {
 		if _, err := st.GetAuthServer(env.ctx, asID); err != nil {
 			return fmt.Errorf("authorization server %q: %w", asID, err)
@@ -99,8 +104,19 @@ func keysCommand(env cmdEnv, name string, args []string, body func(*sqlstore.Sto
 }
 
 func keysRotate(env cmdEnv, args []string) error {
-	return keysCommand(env, "keys rotate", args, func(_ *sqlstore.Store, m *keys.Manager, asID string) error {
-		if err := m.Rotate(env.ctx, asID); err != nil {
+	var force bool
+	return keysCommand(env, "keys rotate", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&force, "force", false, "rotate even if the current key took over less than an hour ago; "+
+			"tokens signed by the previous key, which is dropped, stop verifying at once")
+	}, func(_ *sqlstore.Store, m *keys.Manager, asID string) error {
+		rotate := m.Rotate
+		if force {
+			rotate = m.RotateForce
+		}
+		if err := rotate(env.ctx, asID); err != nil {
+			if errors.Is(err, keys.ErrKeyTooYoung) {
+				return fmt.Errorf("%w; wait until the key is %s old, or run with --force to drop the previous key now", err, keys.MinKeyAge)
+			}
 			return err
 		}
 		set, err := m.Get(env.ctx, asID)
@@ -113,7 +129,7 @@ func keysRotate(env cmdEnv, args []string) error {
 }
 
 func keysList(env cmdEnv, args []string) error {
-	return keysCommand(env, "keys list", args, func(st *sqlstore.Store, m *keys.Manager, asID string) error {
+	return keysCommand(env, "keys list", args, nil, func(st *sqlstore.Store, m *keys.Manager, asID string) error {
 		if _, err := m.Get(env.ctx, asID); err != nil { // decrypts them, and creates them on a new server
 			return err
 		}

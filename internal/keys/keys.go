@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
@@ -26,7 +27,11 @@ const Alg = jose.RS256
 
 // Set is the parsed, immutable key set of one authorization server: the
 // current key signs; the next key (published ahead of its use) and the
-// previous key (kept until tokens it signed expire) only verify.
+// previous key only verify. The previous key is kept until the next
+// rotation, which Rotate and RotateIfOlder allow only once the current key
+// has been current for MinKeyAge (the access token lifetime), that is once
+// every token the previous key signed has expired. (RotateForce skips that
+// wait, and with it this guarantee.)
 type Set struct {
 	current      jose.JSONWebKey // private
 	currentSince time.Time
@@ -44,76 +49,162 @@ type Set struct {
 // key, so verifiers already know the key a replica switches to.
 const ReloadEvery = 30 * time.Second
 
+// MinKeyAge is how long a key must have been current before Rotate and
+// RotateIfOlder replace it. A rotation drops the previous key, which signed
+// tokens until the current key took over; waiting MinKeyAge lets all of
+// them expire first. It must be at least the lifetime of the longest-lived
+// token the keys sign: token.AccessTokenLifetime, one hour (ID tokens live
+// no longer). This package does not import internal/token; change both
+// together.
+const MinKeyAge = time.Hour
+
+// ErrKeyTooYoung is Rotate's refusal to replace a key that has not yet
+// been current for more than MinKeyAge.
+var ErrKeyTooYoung = errors.New("keys: the current signing key is too recent to rotate")
+
+// loadTimeout bounds a load shared by several callers (or run in the
+// background), which no single caller's context may cancel.
+const loadTimeout = 30 * time.Second
+
 // Manager hands out key sets, parsed once and reread every ReloadEvery.
 type Manager struct {
 	st     store.SigningKeys
 	sealer *Sealer
 	now    func() time.Time
 
-	mu        sync.RWMutex
-	sets      map[string]*Set
-	reloading map[string]bool
+	// loads runs one load per server (and generation) at a time, shared by
+	// whoever asks meanwhile. Loads run outside mu.
+	loads singleflight.Group
+
+	mu      sync.RWMutex
+	entries map[string]*entry
+}
+
+// entry is the cache of one authorization server.
+type entry struct {
+	set *Set // nil until loaded, and after Forget
+	// gen counts the changes that make a load begun earlier stale: each
+	// rotation and each Forget. A load installs its set only if gen is still
+	// the one it began with, so that a reload that read the store before a
+	// rotation cannot replace the rotated set.
+	gen       uint64
+	reloading bool // a background reload is running
 }
 
 // NewManager returns a Manager over st that seals private keys with sealer.
 func NewManager(st store.SigningKeys, sealer *Sealer, now func() time.Time) *Manager {
-	return &Manager{st: st, sealer: sealer, now: now, sets: map[string]*Set{}, reloading: map[string]bool{}}
+	return &Manager{st: st, sealer: sealer, now: now, entries: map[string]*entry{}}
+}
+
+// entryLocked returns the server's entry, creating it; m.mu must be held
+// for writing.
+func (m *Manager) entryLocked(authServerID string) *entry {
+	e, ok := m.entries[authServerID]
+	if !ok {
+		e = &entry{}
+		m.entries[authServerID] = e
+	}
+	return e
 }
 
 // Get returns the key set of the authorization server, creating its current
 // and next keys when it has none. Replicas that race to create them agree:
 // the store accepts one current and one next key per server. A set older
 // than ReloadEvery is served while one background reload refreshes it.
+// Loading reads the store (and may generate keys) without holding the
+// Manager's lock, so a slow server does not hold up the others; concurrent
+// callers for one server share one load.
 func (m *Manager) Get(ctx context.Context, authServerID string) (*Set, error) {
 	m.mu.RLock()
-	s, ok := m.sets[authServerID]
+	var s *Set
+	var gen uint64
+	if e, ok := m.entries[authServerID]; ok {
+		s, gen = e.set, e.gen
+	}
 	m.mu.RUnlock()
-	if ok {
+	if s != nil {
 		if m.now().Sub(s.loaded) > ReloadEvery {
 			m.reloadInBackground(authServerID)
 		}
 		return s, nil
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if s, ok := m.sets[authServerID]; ok {
-		return s, nil
+	ch := m.loads.DoChan(loadKey(authServerID, gen), func() (any, error) {
+		// Shared by every caller: no single caller's context may end it.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+		defer cancel()
+		return m.loadAndInstall(lctx, authServerID, gen)
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*Set), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
+}
+
+// loadKey names a load in m.loads: per server and generation, so that a
+// Get after a rotation or Forget does not join a load begun before it.
+func loadKey(authServerID string, gen uint64) string {
+	return fmt.Sprintf("%d/%s", gen, authServerID)
+}
+
+// loadAndInstall loads the server's set and caches it if the server's
+// generation is still gen. It returns the set its callers should use: the
+// loaded one, or the one a rotation installed meanwhile.
+func (m *Manager) loadAndInstall(ctx context.Context, authServerID string, gen uint64) (*Set, error) {
 	s, err := m.load(ctx, authServerID)
 	if err != nil {
 		return nil, err
 	}
-	m.sets[authServerID] = s
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.entryLocked(authServerID)
+	if e.gen != gen {
+		if e.set != nil {
+			return e.set, nil // installed by a rotation since: newer
+		}
+		return s, nil // forgotten since: not cached, but as fresh as any
+	}
+	e.set = s
 	return s, nil
 }
 
 func (m *Manager) reloadInBackground(authServerID string) {
 	m.mu.Lock()
-	if m.reloading[authServerID] {
+	e := m.entryLocked(authServerID)
+	if e.reloading {
 		m.mu.Unlock()
 		return
 	}
-	m.reloading[authServerID] = true
+	e.reloading = true
+	gen := e.gen
 	m.mu.Unlock()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s, err := m.load(ctx, authServerID)
+		ch := m.loads.DoChan(loadKey(authServerID, gen), func() (any, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+			defer cancel()
+			return m.loadAndInstall(ctx, authServerID, gen)
+		})
+		res := <-ch
 		m.mu.Lock()
-		defer m.mu.Unlock()
-		delete(m.reloading, authServerID)
-		if err != nil {
-			slog.Warn("reload signing keys failed; serving the cached set", "auth_server", authServerID, "error", err)
-			return
+		m.entryLocked(authServerID).reloading = false
+		m.mu.Unlock()
+		if res.Err != nil {
+			slog.Warn("reload signing keys failed; serving the cached set", "auth_server", authServerID, "error", res.Err)
 		}
-		m.sets[authServerID] = s
 	}()
 }
 
-// Forget drops a cached set so that the next Get reads the store.
+// Forget drops a cached set so that the next Get reads the store; a load
+// begun before does not cache its result.
 func (m *Manager) Forget(authServerID string) {
 	m.mu.Lock()
-	delete(m.sets, authServerID)
+	e := m.entryLocked(authServerID)
+	e.set = nil
+	e.gen++
 	m.mu.Unlock()
 }
 
@@ -154,17 +245,48 @@ func hasStatus(rows []store.SigningKey, status string) bool {
 }
 
 // Rotate promotes the next key to current now, keeps the current one as
-// previous, and publishes a new next key.
+// previous, and publishes a new next key. The previous key is dropped, so
+// Rotate refuses (ErrKeyTooYoung) until the current key has been current
+// for more than MinKeyAge: before, tokens the previous key signed may still
+// be live. The check is made again by the store, atomically, so that a
+// rotation by another replica meanwhile is not doubled.
 func (m *Manager) Rotate(ctx context.Context, authServerID string) error {
-	if _, err := m.rotate(ctx, authServerID, time.Time{}); err != nil {
+	s, err := m.Get(ctx, authServerID)
+	if err != nil {
 		return err
+	}
+	now := m.now()
+	notAfter := now.Add(-MinKeyAge)
+	// The store keeps whole seconds and rotates only a key created before
+	// notAfter's second; judge the same way.
+	if !s.currentSince.Before(notAfter.Truncate(time.Second)) {
+		return fmt.Errorf("%w: key %s of %s has been current for %s, not more than %s (the access token lifetime); "+
+			"rotating now would drop the previous key while tokens it signed may still be live",
+			ErrKeyTooYoung, s.CurrentKID(), authServerID, now.Sub(s.currentSince).Truncate(time.Second), MinKeyAge)
+	}
+	rotated, err := m.rotate(ctx, authServerID, notAfter)
+	if err != nil {
+		return err
+	}
+	if !rotated {
+		return fmt.Errorf("%w: the keys of %s were rotated meanwhile", ErrKeyTooYoung, authServerID)
 	}
 	return nil
 }
 
+// RotateForce rotates like Rotate but however recently the current key
+// took over. Tokens signed by the previous key, which it drops, stop
+// verifying at once: it is for a compromised key, not for routine use.
+func (m *Manager) RotateForce(ctx context.Context, authServerID string) error {
+	_, err := m.rotate(ctx, authServerID, time.Time{})
+	return err
+}
+
 // RotateIfOlder rotates when the current key has signed for longer than
 // maxAge; several replicas calling it rotate once. It reports whether it did.
+// A maxAge below MinKeyAge counts as MinKeyAge.
 func (m *Manager) RotateIfOlder(ctx context.Context, authServerID string, maxAge time.Duration) (bool, error) {
+	maxAge = max(maxAge, MinKeyAge)
 	s, err := m.Get(ctx, authServerID)
 	if err != nil {
 		return false, err
@@ -176,6 +298,9 @@ func (m *Manager) RotateIfOlder(ctx context.Context, authServerID string, maxAge
 	return m.rotate(ctx, authServerID, notAfter)
 }
 
+// rotate rotates in the store (unless the current key was created at or
+// after a non-zero notAfter) and installs the server's set as read after
+// the rotation, ahead of any load begun before it.
 func (m *Manager) rotate(ctx context.Context, authServerID string, notAfter time.Time) (bool, error) {
 	// Make sure a complete set exists first, so there is a next key to promote.
 	if _, err := m.Get(ctx, authServerID); err != nil {
@@ -189,9 +314,33 @@ func (m *Manager) rotate(ctx context.Context, authServerID string, notAfter time
 	if err != nil {
 		return false, err
 	}
-	m.Forget(authServerID)
-	_, err = m.Get(ctx, authServerID)
-	return rotated, err
+	// A new generation: loads begun before now, which may have read the
+	// keys before the rotation, no longer install their sets.
+	m.mu.Lock()
+	e := m.entryLocked(authServerID)
+	e.gen++
+	gen := e.gen
+	m.mu.Unlock()
+	s, err := m.readSet(ctx, authServerID)
+	if err != nil {
+		m.Forget(authServerID) // do not keep serving the set from before
+		return rotated, err
+	}
+	m.mu.Lock()
+	if e := m.entryLocked(authServerID); e.gen == gen {
+		e.set = s
+	} // else a later rotation (or Forget) has installed its own
+	m.mu.Unlock()
+	return rotated, nil
+}
+
+// readSet reads and parses the server's keys as they are, creating none.
+func (m *Manager) readSet(ctx context.Context, authServerID string) (*Set, error) {
+	rows, err := m.st.ListSigningKeys(ctx, authServerID)
+	if err != nil {
+		return nil, err
+	}
+	return m.build(rows)
 }
 
 func (m *Manager) generate(authServerID, status string) (store.SigningKey, error) {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -445,4 +446,286 @@ func TestRotation(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Error("replica never picked up the rotation")
+}
+
+// gatedStore wraps a store: ListSigningKeys calls are counted, those for
+// the server named block (before reading) until release is closed, and
+// once armed, the next ListSigningKeys call reads the keys, then reports
+// on held and waits for resume before returning them.
+type gatedStore struct {
+	store.SigningKeys
+	block   string
+	release chan struct{}
+
+	lists   atomic.Int32 // all calls
+	blocked atomic.Int32 // calls for the blocked server
+	armed   atomic.Bool
+	held    chan struct{}
+	resume  chan struct{}
+}
+
+func (g *gatedStore) ListSigningKeys(ctx context.Context, authServerID string) ([]store.SigningKey, error) {
+	g.lists.Add(1)
+	if authServerID == g.block && g.release != nil {
+		g.blocked.Add(1)
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	rows, err := g.SigningKeys.ListSigningKeys(ctx, authServerID)
+	if g.armed.CompareAndSwap(true, false) {
+		g.held <- struct{}{}
+		<-g.resume
+	}
+	return rows, err
+}
+
+// TestSlowServerDoesNotBlockOthers: while one server's keys load slowly,
+// Get for another server (loaded or not) answers, and a caller of the slow
+// one can give up without ending the load the others share.
+func TestSlowServerDoesNotBlockOthers(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	// Keys of "a" and "c" exist already; "b" has none yet.
+	seed := keys.NewManager(st, sealer(t, masterKey), now)
+	for _, id := range []string{"a", "c"} {
+		if _, err := seed.Get(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := &gatedStore{SigningKeys: st, block: "a", release: make(chan struct{})}
+	m := keys.NewManager(g, sealer(t, masterKey), now)
+	if _, err := m.Get(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+
+	slow := make(chan error, 1)
+	go func() {
+		_, err := m.Get(ctx, "a")
+		slow <- err
+	}()
+	waitFor(t, func() bool { return g.blocked.Load() >= 1 }, "the load of a to start")
+
+	for _, id := range []string{"b", "c"} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := m.Get(ctx, id)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Get(%s): %v", id, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Get(%s) is held up by the slow load of a", id)
+		}
+	}
+
+	// A caller with a deadline gives up; the shared load goes on.
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := m.Get(short, "a"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Get(a) with a deadline = %v, want DeadlineExceeded", err)
+	}
+	close(g.release)
+	select {
+	case err := <-slow:
+		if err != nil {
+			t.Fatalf("Get(a): %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Get(a) never returned")
+	}
+	if n := g.blocked.Load(); n != 1 {
+		t.Errorf("the keys of a were read %d times, want once", n)
+	}
+}
+
+// TestConcurrentGetsShareOneLoad: Gets of a server not loaded yet, made
+// while its load runs, wait for that load instead of each reading the store.
+func TestConcurrentGetsShareOneLoad(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	if _, err := keys.NewManager(st, sealer(t, masterKey), now).Get(ctx, "default"); err != nil {
+		t.Fatal(err)
+	}
+	g := &gatedStore{SigningKeys: st, block: "default", release: make(chan struct{})}
+	m := keys.NewManager(g, sealer(t, masterKey), now)
+
+	const n = 16
+	sets := make([]*keys.Set, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { sets[i], errs[i] = m.Get(ctx, "default") })
+	}
+	waitFor(t, func() bool { return g.lists.Load() >= 1 }, "the load to start")
+	time.Sleep(100 * time.Millisecond) // let the other Gets reach the load
+	close(g.release)
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if sets[i] != sets[0] {
+			t.Fatalf("Get %d returned another set", i)
+		}
+	}
+	if got := g.lists.Load(); got != 1 {
+		t.Errorf("%d concurrent Gets read the store %d times, want once", n, got)
+	}
+}
+
+// TestStaleReloadAfterRotation: a background reload that read the keys
+// before a rotation finishes after it; the rotated set must stay.
+func TestStaleReloadAfterRotation(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	var mu sync.Mutex
+	clock := time.Unix(1_800_000_000, 0)
+	tick := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	g := &gatedStore{SigningKeys: st, held: make(chan struct{}), resume: make(chan struct{})}
+	m := keys.NewManager(g, sealer(t, masterKey), tick)
+	before, err := m.Get(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	advance(2 * time.Hour) // the set is stale, and the key old enough to rotate
+	g.armed.Store(true)
+	if s, _ := m.Get(ctx, "default"); s != before { // starts the background reload
+		t.Fatal("Get did not serve the cached set while reloading")
+	}
+	select {
+	case <-g.held: // the reload has read the keys from before the rotation
+	case <-time.After(5 * time.Second):
+		t.Fatal("no background reload")
+	}
+	if err := m.Rotate(ctx, "default"); err != nil {
+		close(g.resume)
+		t.Fatal(err)
+	}
+	rotated, _ := m.Get(ctx, "default")
+	if rotated.CurrentKID() == before.CurrentKID() {
+		close(g.resume)
+		t.Fatal("Rotate did not install the rotated set")
+	}
+
+	listsBefore := g.lists.Load()
+	close(g.resume) // the stale reload finishes
+	deadline := time.Now().Add(500 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		s, err := m.Get(ctx, "default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.CurrentKID() != rotated.CurrentKID() {
+			t.Fatalf("a reload begun before the rotation replaced the rotated set (kid %s, want %s)", s.CurrentKID(), rotated.CurrentKID())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if g.lists.Load() != listsBefore {
+		t.Error("the rotated set was reloaded: Rotate installed a set that was already stale")
+	}
+}
+
+// TestRotateMinKeyAge: a rotation drops the previous key, so a second
+// rotation before the access tokens of that key expired is refused unless
+// forced, and the timer never rotates sooner than MinKeyAge.
+func TestRotateMinKeyAge(t *testing.T) {
+	if keys.MinKeyAge < time.Hour {
+		t.Fatalf("MinKeyAge %s is shorter than the one-hour access token lifetime", keys.MinKeyAge)
+	}
+	ctx := context.Background()
+	st := openStore(t)
+	var mu sync.Mutex
+	clock := time.Unix(1_800_000_000, 0)
+	tick := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	m := keys.NewManager(st, sealer(t, masterKey), tick)
+	replica := keys.NewManager(st, sealer(t, masterKey), tick)
+	first, err := m.Get(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replica.Get(ctx, "default"); err != nil {
+		t.Fatal(err)
+	}
+	kids := func() map[string]string {
+		rows, err := st.ListSigningKeys(ctx, "default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, r := range rows {
+			out[r.Status] = r.KID
+		}
+		return out
+	}
+
+	advance(keys.MinKeyAge + time.Minute)
+	if err := m.Rotate(ctx, "default"); err != nil {
+		t.Fatalf("Rotate of a key current for %s: %v", keys.MinKeyAge+time.Minute, err)
+	}
+	afterFirst := kids()
+	if afterFirst[store.KeyPrevious] != first.CurrentKID() {
+		t.Fatalf("keys after the first rotation %v, want %s as previous", afterFirst, first.CurrentKID())
+	}
+
+	advance(10 * time.Minute)
+	err = m.Rotate(ctx, "default")
+	if !errors.Is(err, keys.ErrKeyTooYoung) {
+		t.Fatalf("a second Rotate 10 minutes later = %v, want ErrKeyTooYoung", err)
+	}
+	if !strings.Contains(err.Error(), "default") || !strings.Contains(err.Error(), "1h0m0s") {
+		t.Errorf("error %q does not say which server and how long to wait", err)
+	}
+	if got := kids(); got[store.KeyPrevious] != first.CurrentKID() || got[store.KeyCurrent] != afterFirst[store.KeyCurrent] {
+		t.Errorf("the refused Rotate changed the keys: %v, want %v", got, afterFirst)
+	}
+	// The timer does not rotate sooner than MinKeyAge, whatever it is given.
+	for _, maxAge := range []time.Duration{0, time.Minute, 5 * time.Minute} {
+		if rotated, err := m.RotateIfOlder(ctx, "default", maxAge); err != nil || rotated {
+			t.Errorf("RotateIfOlder(%s) on a key current for 10 minutes: rotated=%v err=%v", maxAge, rotated, err)
+		}
+	}
+	// Another replica's cached set still shows the first key, current for
+	// long enough; the store's own check refuses the rotation all the same.
+	if err := replica.Rotate(ctx, "default"); !errors.Is(err, keys.ErrKeyTooYoung) {
+		t.Errorf("Rotate by a replica with an outdated set = %v, want ErrKeyTooYoung", err)
+	}
+	if got := kids(); got[store.KeyPrevious] != first.CurrentKID() {
+		t.Errorf("the replica's Rotate rotated again: %v", got)
+	}
+
+	if err := m.RotateForce(ctx, "default"); err != nil {
+		t.Fatalf("RotateForce: %v", err)
+	}
+	forced := kids()
+	if forced[store.KeyPrevious] != afterFirst[store.KeyCurrent] || forced[store.KeyCurrent] != afterFirst[store.KeyNext] {
+		t.Errorf("keys after RotateForce %v, want previous %s and current %s", forced, afterFirst[store.KeyCurrent], afterFirst[store.KeyNext])
+	}
+	if s, _ := m.Get(ctx, "default"); s.CurrentKID() != forced[store.KeyCurrent] {
+		t.Errorf("Get after RotateForce serves kid %s, want %s", s.CurrentKID(), forced[store.KeyCurrent])
+	}
+
+	advance(keys.MinKeyAge + time.Second)
+	if rotated, err := m.RotateIfOlder(ctx, "default", time.Minute); err != nil || !rotated {
+		t.Errorf("RotateIfOlder after MinKeyAge: rotated=%v err=%v", rotated, err)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

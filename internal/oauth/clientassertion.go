@@ -184,7 +184,7 @@ func (h *Handler) assertionKey(r *http.Request, app store.App, header jose.Heade
 	set, err := h.clientKeys.keysFor(r.Context(), app, kid)
 	if err != nil {
 		if app.JWKSURI != "" {
-			return nil, assertionError("The client's keys could not be fetched from its jwks_uri: " + err.Error() + ".")
+			return nil, assertionError("The client's key set could not be fetched from its jwks_uri.")
 		}
 		return nil, apierr.Internal(err) // the registered JWKS was validated when stored
 	}
