@@ -105,7 +105,10 @@ func (h *Handler) issueRefreshToken(r *http.Request, req *tokenRequest, familyID
 	if req.as.ID == store.OrgServerID {
 		rt.ExpiresAt = now.Add(token.OrgRefreshLifetime)
 	}
-	if err := h.store.CreateRefreshToken(r.Context(), rt); err != nil {
+	if err := h.store.CreateRefreshToken(r.Context(), rt); errors.Is(err, store.ErrAlreadyUsed) {
+		// The code was replayed while this exchange ran: the grant is void.
+		return "", apierr.New(apierr.InvalidGrant, invalidCode)
+	} else if err != nil {
 		return "", apierr.Internal(err)
 	}
 	return value, nil

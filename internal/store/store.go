@@ -100,6 +100,8 @@ type SigningKeys interface {
 
 // RefreshTokens holds refresh tokens, keyed by the hash of their value.
 type RefreshTokens interface {
+	// CreateRefreshToken stores a token; it is ErrAlreadyUsed when its
+	// family was revoked already (a code replay that raced the exchange).
 	CreateRefreshToken(ctx context.Context, rt RefreshToken) error
 	// GetRefreshToken returns the token whatever its state.
 	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)

@@ -109,3 +109,5 @@ func TestUnreachableDatabase(t *testing.T) {
 		t.Errorf("error %q", err)
 	}
 }
+
+func TestFamilyTombstone(t *testing.T) { storetest.RunFamilyTombstone(t, newStore) }

@@ -136,3 +136,5 @@ func TestOpenBadPath(t *testing.T) {
 		t.Errorf("error %q does not name the path", err)
 	}
 }
+
+func TestFamilyTombstone(t *testing.T) { storetest.RunFamilyTombstone(t, newStore) }

@@ -53,9 +53,27 @@ func refreshArgs(rt store.RefreshToken) []any {
 		unixOrZero(rt.ExpiresAt), rt.IdleExpiresAt.Unix()}
 }
 
+// familyTombstone names the revocation record of a whole family, which
+// keeps a token from joining a family that was revoked before it was made
+// (a code replay racing the exchange it replays).
+func familyTombstone(familyID string) string { return "RF." + familyID }
+
+// tombstoneLife is how long a revoked family refuses new tokens: longer
+// than any exchange that could still be creating one.
+const tombstoneLife = time.Hour
+
 func (s *Store) CreateRefreshToken(ctx context.Context, rt store.RefreshToken) error {
-	_, err := s.exec(ctx, insertRefresh, refreshArgs(rt)...)
-	return s.translate(err)
+	res, err := s.exec(ctx, `INSERT INTO refresh_tokens (hash, family_id, auth_server_id, client_id, user_id, scopes, amr,
+		auth_time, access_token_jti, access_token_expires_at, created, expires_at, idle_expires_at)
+		SELECT ?,?,?,?,?,?,?,?,?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)`,
+		append(refreshArgs(rt), familyTombstone(rt.FamilyID))...)
+	if err != nil {
+		return s.translate(err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return store.ErrAlreadyUsed
+	}
+	return nil
 }
 
 func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.RefreshToken, error) {
@@ -141,6 +159,10 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, now ti
 }
 
 func (s *Store) revokeFamily(ctx context.Context, t tx, familyID string, now time.Time) error {
+	if _, err := t.exec(ctx, `INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING`,
+		familyTombstone(familyID), now.Add(tombstoneLife).Unix()); err != nil {
+		return s.translate(err)
+	}
 	return s.revokeTokens(ctx, t, `family_id = ? AND revoked_at IS NULL`, familyID, now)
 }
 
