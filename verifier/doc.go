@@ -22,12 +22,17 @@
 // Verify accepts a token only when all of these hold (Okta's own verifiers
 // check the same, see okta-jwt-verifier-golang):
 //
-//   - it is a JWS in compact serialization whose header alg is RS256 (a fixed
-//     allow list: "none", HS256 and every other algorithm are refused before
-//     any key is looked at), with no crit header, and a kid;
+//   - it is a JWS in compact serialization whose header alg is RS256 (Okta's
+//     and Gatehouse's default), ES256 or EdDSA (a Gatehouse server may be
+//     switched to these) — a fixed allow list: "none", HS256 and every other
+//     algorithm are refused before any key is looked at — with no crit
+//     header, and a kid;
 //   - the signature verifies with the issuer's key of that kid, taken from
-//     the issuer's JSON Web Key Set (only RSA keys of at least 2048 bits
-//     meant for signatures are used);
+//     the issuer's JSON Web Key Set, and the header's alg is that key's: each
+//     key is pinned to one algorithm, its JWK alg (RSA keys of at least 2048
+//     bits, alg RS256 or none; P-256 keys with alg ES256; Ed25519 keys with
+//     alg EdDSA; only keys meant for signatures), so a token cannot make a key
+//     verify under another algorithm;
 //   - iss equals the configured issuer exactly;
 //   - aud is the configured audience, or an array that contains it;
 //   - exp is present and not past, nbf and iat (when present) are not in the

@@ -2,6 +2,9 @@ package verifier
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
@@ -41,7 +44,7 @@ type keySet struct {
 	jwksURL string
 
 	mu          sync.Mutex
-	keys        map[string]*rsa.PublicKey
+	keys        map[string]*publicKey
 	expires     time.Time // keys are stale from then on
 	lastAttempt time.Time // start of the last fetch; zero before the first
 	lastErr     error     // of the last fetch, nil when it succeeded
@@ -52,6 +55,12 @@ type keySet struct {
 	onWait func()
 }
 
+// publicKey is a signing key with the one algorithm it verifies.
+type publicKey struct {
+	key any // *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey
+	alg jose.SignatureAlgorithm
+}
+
 type fetchCall struct {
 	done chan struct{}
 	err  error // set before done is closed
@@ -59,7 +68,7 @@ type fetchCall struct {
 
 // key returns the public key with id kid, fetching the key set when kid is
 // unknown (and the refetch interval allows it).
-func (ks *keySet) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+func (ks *keySet) key(ctx context.Context, kid string) (*publicKey, error) {
 	ks.mu.Lock()
 	if k, ok := ks.keys[kid]; ok {
 		if !ks.now().Before(ks.expires) {
@@ -136,7 +145,7 @@ func (ks *keySet) startLocked(ctx context.Context) *fetchCall {
 }
 
 // fetch discovers the key set's address when needed and reads the keys.
-func (ks *keySet) fetch(ctx context.Context) (map[string]*rsa.PublicKey, time.Duration, error) {
+func (ks *keySet) fetch(ctx context.Context) (map[string]*publicKey, time.Duration, error) {
 	if ks.jwksURL == "" {
 		u, err := ks.discover(ctx)
 		if err != nil {
@@ -205,34 +214,57 @@ func (ks *keySet) get(ctx context.Context, u string) ([]byte, *http.Response, er
 	return body, resp, nil
 }
 
-// parseKeySet keeps the RSA signing keys of a JWKS (RFC 7517 §5) and skips
-// the rest: keys of other types, of other uses or algorithms, without kid,
-// or too short. Keys are parsed one by one so that one odd key does not
-// discard the set.
-func parseKeySet(body []byte) (map[string]*rsa.PublicKey, error) {
+// parseKeySet keeps the signing keys of a JWKS (RFC 7517 §5) that it can
+// pin to one algorithm: RSA keys of 2048 bits or more (alg RS256 or none:
+// Okta's keys), P-256 keys with alg ES256 and Ed25519 keys with alg EdDSA.
+// It skips the rest: keys of other types, curves, uses or algorithms, EC
+// and OKP keys without alg, keys without kid, short RSA keys. Keys are
+// parsed one by one so that one odd key does not discard the set.
+func parseKeySet(body []byte) (map[string]*publicKey, error) {
 	var set struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(body, &set); err != nil {
 		return nil, err
 	}
-	keys := map[string]*rsa.PublicKey{}
+	keys := map[string]*publicKey{}
 	for _, raw := range set.Keys {
 		var jwk jose.JSONWebKey
 		if err := jwk.UnmarshalJSON(raw); err != nil {
 			continue
 		}
-		pub, ok := jwk.Public().Key.(*rsa.PublicKey)
-		if !ok || jwk.KeyID == "" || (jwk.Use != "" && jwk.Use != "sig") ||
-			(jwk.Algorithm != "" && jwk.Algorithm != string(jose.RS256)) || pub.N.BitLen() < minRSABits {
+		if jwk.KeyID == "" || (jwk.Use != "" && jwk.Use != "sig") {
 			continue
 		}
-		keys[jwk.KeyID] = pub
+		if k := pinned(jwk); k != nil {
+			keys[jwk.KeyID] = k
+		}
 	}
 	if len(keys) == 0 {
-		return nil, errors.New("no RSA signing key of 2048 bits or more")
+		return nil, errors.New("no usable signing key (RSA of 2048 bits or more, ES256 or EdDSA)")
 	}
 	return keys, nil
+}
+
+// pinned returns the key with its algorithm, or nil when it has none of
+// the allowed ones.
+func pinned(jwk jose.JSONWebKey) *publicKey {
+	alg := jose.SignatureAlgorithm(jwk.Algorithm)
+	switch pub := jwk.Public().Key.(type) {
+	case *rsa.PublicKey:
+		if (alg == "" || alg == jose.RS256) && pub.N.BitLen() >= minRSABits {
+			return &publicKey{key: pub, alg: jose.RS256}
+		}
+	case *ecdsa.PublicKey:
+		if alg == jose.ES256 && pub.Curve == elliptic.P256() {
+			return &publicKey{key: pub, alg: alg}
+		}
+	case ed25519.PublicKey:
+		if alg == jose.EdDSA {
+			return &publicKey{key: pub, alg: alg}
+		}
+	}
+	return nil
 }
 
 // keySetTTL reads max-age from a Cache-Control header.

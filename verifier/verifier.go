@@ -25,9 +25,12 @@ const (
 	maxTokenSize = 64 << 10
 )
 
-// allowedAlgs is the fixed allow list of signature algorithms. Gatehouse and
-// Okta sign access tokens with RS256 only.
-var allowedAlgs = []jose.SignatureAlgorithm{jose.RS256}
+// allowedAlgs is the fixed allow list of signature algorithms. Okta signs
+// access tokens with RS256 only; a Gatehouse authorization server may sign
+// with ES256 or EdDSA instead. Each key of the issuer's set verifies only
+// the algorithm it is published with (its JWK alg), so a token's header
+// cannot pick another algorithm for a key.
+var allowedAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA}
 
 // Verifier validates access tokens of one issuer for one audience. It is
 // safe for concurrent use; make one per issuer and share it.
@@ -201,7 +204,10 @@ func (v *Verifier) verifyToken(ctx context.Context, raw string) (*Claims, error)
 	if err != nil {
 		return nil, err
 	}
-	payload, err := jws.Verify(key)
+	if key.alg != jose.SignatureAlgorithm(h.Alg) {
+		return nil, fmt.Errorf("%w: key %q is for %s, the token says %s", ErrInvalidSignature, h.Kid, key.alg, h.Alg)
+	}
+	payload, err := jws.Verify(key.key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: signature does not verify with key %q", ErrInvalidSignature, h.Kid)
 	}

@@ -105,16 +105,27 @@ func keysCommand(env cmdEnv, name string, args []string, define func(*flag.FlagS
 
 func keysRotate(env cmdEnv, args []string) error {
 	var force bool
+	var alg string
 	return keysCommand(env, "keys rotate", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&force, "force", false, "rotate even if the current key took over less than an hour ago; "+
 			"tokens signed by the previous key, which is dropped, stop verifying at once")
+		fs.StringVar(&alg, "alg", "", "switch the server to this signing `algorithm` (RS256, ES256 or EdDSA): "+
+			"this rotation publishes a next key of it, the following rotation makes it sign")
 	}, func(_ *sqlstore.Store, m *keys.Manager, asID string) error {
+		if alg != "" {
+			if err := m.SetAlg(env.ctx, asID, alg); err != nil {
+				return err
+			}
+		}
 		rotate := m.Rotate
 		if force {
 			rotate = m.RotateForce
 		}
 		if err := rotate(env.ctx, asID); err != nil {
 			if errors.Is(err, keys.ErrKeyTooYoung) {
+				if alg != "" {
+					err = fmt.Errorf("%w (the algorithm %s is recorded: the next rotation publishes a key of it)", err, alg)
+				}
 				return fmt.Errorf("%w; wait until the key is %s old, or run with --force to drop the previous key now", err, keys.MinKeyAge)
 			}
 			return err
@@ -123,7 +134,13 @@ func keysRotate(env cmdEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stdout, "rotated: %s now signs for %s; replicas switch within %s\n", set.CurrentKID(), asID, keys.ReloadEvery)
+		fmt.Fprintf(env.stdout, "rotated: %s (%s) now signs for %s; replicas switch within %s\n", set.CurrentKID(), set.Alg(), asID, keys.ReloadEvery)
+		if alg != "" {
+			if want, _ := keys.CheckAlg(alg); set.Alg() != want {
+				fmt.Fprintf(env.stdout, "a %s key is published as next; it signs from the next rotation (run keys rotate again "+
+					"in %s, or let the rotation interval do it)\n", want, keys.MinKeyAge)
+			}
+		}
 		return nil
 	})
 }

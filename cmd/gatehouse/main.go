@@ -19,7 +19,7 @@ Usage:
   gatehouse apps list [flags]          list apps
   gatehouse users create [flags]       create a user
   gatehouse scopes add|list [flags]    define or list custom scopes of an authorization server
-  gatehouse keys rotate|list [flags]   rotate or list an authorization server's signing keys
+  gatehouse keys rotate|list [flags]   rotate (--alg RS256|ES256|EdDSA to switch algorithm) or list an authorization server's signing keys
   gatehouse migrate up|status [flags]  apply or show database migrations
   gatehouse loadtest [flags]           load-test any OIDC issuer: throughput, latency, errors
 

@@ -55,7 +55,7 @@ func serve(env cmdEnv, args []string) error {
 	km := keys.NewManager(st, sealer, time.Now)
 	handler, err := server.New(server.Options{
 		Store: st, Sealer: sealer, Keys: km, BaseURL: cfg.Issuer(), SessionLifetime: cfg.SessionLifetime,
-		RefreshGrace: cfg.RefreshTokenGrace, Logger: logger,
+		RefreshGrace: cfg.RefreshTokenGrace, Logger: logger, MaxInflight: cfg.MaxInflight,
 	})
 	if err != nil {
 		return err

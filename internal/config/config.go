@@ -32,6 +32,9 @@ type Config struct {
 	// DatabaseMaxConns and DatabaseMaxIdleConns size the PostgreSQL pool.
 	DatabaseMaxConns     int `yaml:"database_max_conns"`
 	DatabaseMaxIdleConns int `yaml:"database_max_idle_conns"`
+	// MaxInflight bounds the requests served at once; those over it are
+	// answered at once with 503 and Retry-After. 0 means 64 per CPU.
+	MaxInflight int `yaml:"max_inflight"`
 	// MasterKey encrypts signing keys at rest. Empty means a key file
 	// generated beside the database (MasterKeyFile).
 	MasterKey string `yaml:"master_key"`
@@ -118,6 +121,9 @@ func (c Config) Validate() error {
 	if c.DatabaseMaxIdleConns < 0 || c.DatabaseMaxIdleConns > c.DatabaseMaxConns {
 		errs = append(errs, fmt.Errorf("database_max_idle_conns %d: must be between 0 and database_max_conns", c.DatabaseMaxIdleConns))
 	}
+	if c.MaxInflight < 0 || c.MaxInflight > 1_000_000 {
+		errs = append(errs, fmt.Errorf("max_inflight %d: must be between 0 (64 per CPU) and 1000000", c.MaxInflight))
+	}
 	if c.MasterKey != "" && len(c.MasterKey) < 16 {
 		errs = append(errs, errors.New("master_key: must be at least 16 characters (use 32 random bytes, base64)"))
 	}
@@ -163,6 +169,7 @@ var settings = []setting{
 	{"database", "GATEHOUSE_DATABASE", "SQLite database file or postgres:// `DSN`", func(c *Config) any { return &c.Database }},
 	{"database-max-conns", "GATEHOUSE_DATABASE_MAX_CONNS", "PostgreSQL pool: open connections at most", func(c *Config) any { return &c.DatabaseMaxConns }},
 	{"database-max-idle-conns", "GATEHOUSE_DATABASE_MAX_IDLE_CONNS", "PostgreSQL pool: idle connections kept", func(c *Config) any { return &c.DatabaseMaxIdleConns }},
+	{"max-inflight", "GATEHOUSE_MAX_INFLIGHT", "requests served at once; more get an immediate 503 (0 = 64 per CPU)", func(c *Config) any { return &c.MaxInflight }},
 	{"master-key", "GATEHOUSE_MASTER_KEY", "`key` that encrypts signing keys at rest", func(c *Config) any { return &c.MasterKey }},
 	{"session-lifetime", "GATEHOUSE_SESSION_LIFETIME", "sign-in session `lifetime`", func(c *Config) any { return &c.SessionLifetime }},
 	{"refresh-token-grace", "GATEHOUSE_REFRESH_TOKEN_GRACE", "how long a rotated-out refresh token still works (0s-60s)", func(c *Config) any { return &c.RefreshTokenGrace }},

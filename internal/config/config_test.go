@@ -64,6 +64,7 @@ func TestInvalidValuesAreAllReported(t *testing.T) {
 		{"unknown dsn scheme", []string{"--database", "mysql://u:secret@h/db"}, nil, []string{"database", "xxxxx"}},
 		{"bad pool sizes", []string{"--database-max-conns", "0", "--database-max-idle-conns", "-1"}, nil,
 			[]string{"database_max_conns 0", "database_max_idle_conns -1"}},
+		{"negative max inflight", nil, map[string]string{"GATEHOUSE_MAX_INFLIGHT": "-1"}, []string{"max_inflight -1"}},
 		{"pool size not a number", nil, map[string]string{"GATEHOUSE_DATABASE_MAX_CONNS": "many"}, []string{"GATEHOUSE_DATABASE_MAX_CONNS"}},
 		{"short master key", []string{"--master-key", "short"}, nil, []string{"master_key"}},
 		{"bad env level and format", nil, map[string]string{"GATEHOUSE_LOG_LEVEL": "loud", "GATEHOUSE_LOG_FORMAT": "xml"},

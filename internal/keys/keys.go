@@ -3,6 +3,9 @@ package keys
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -13,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,8 +26,34 @@ import (
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
 
-// Alg is the signing algorithm of every key (Okta signs with RS256 only).
-const Alg = jose.RS256
+// Signing algorithms. An authorization server signs with one of them (its
+// store.AuthServer.SigningAlg); each key carries its own, so that a set may
+// mix them while a server switches.
+const (
+	// RS256 (RSA 2048) is the default and the only algorithm Okta signs
+	// with: Okta's SDKs and verifiers expect it.
+	RS256 = string(jose.RS256)
+	// ES256 (ECDSA P-256) signs about 30 times faster than RS256.
+	ES256 = string(jose.ES256)
+	// EdDSA (Ed25519) is as fast as ES256, with smaller keys.
+	EdDSA = string(jose.EdDSA)
+)
+
+// Algs lists the supported signing algorithms, the default first.
+var Algs = []string{RS256, ES256, EdDSA}
+
+// ErrUnsupportedAlg is the refusal of an algorithm not in Algs.
+var ErrUnsupportedAlg = errors.New("keys: unsupported signing algorithm (want RS256, ES256 or EdDSA)")
+
+// CheckAlg returns alg in its canonical spelling, or ErrUnsupportedAlg.
+func CheckAlg(alg string) (string, error) {
+	for _, a := range Algs {
+		if strings.EqualFold(a, alg) {
+			return a, nil
+		}
+	}
+	return "", fmt.Errorf("%w: %q", ErrUnsupportedAlg, alg)
+}
 
 // Set is the parsed, immutable key set of one authorization server: the
 // current key signs; the next key (published ahead of its use) and the
@@ -36,8 +66,13 @@ type Set struct {
 	current      jose.JSONWebKey // private
 	currentSince time.Time
 	signer       jose.Signer
-	public       map[string]jose.JSONWebKey
-	loaded       time.Time
+	// public holds every key by kid; its Algorithm is the only one that key
+	// verifies.
+	public map[string]jose.JSONWebKey
+	// algs lists the algorithms of the keys: the current key's first, then
+	// those of next and previous, each once.
+	algs   []jose.SignatureAlgorithm
+	loaded time.Time
 	// JWKS is the public key set document, ready to write.
 	JWKS []byte
 	// ETag identifies JWKS for conditional requests.
@@ -223,7 +258,7 @@ func (m *Manager) load(ctx context.Context, authServerID string) (*Set, error) {
 		default:
 			return m.build(rows)
 		}
-		row, err := m.generate(authServerID, missing)
+		row, err := m.generate(ctx, authServerID, missing)
 		if err != nil {
 			return nil, err
 		}
@@ -306,7 +341,7 @@ func (m *Manager) rotate(ctx context.Context, authServerID string, notAfter time
 	if _, err := m.Get(ctx, authServerID); err != nil {
 		return false, err
 	}
-	next, err := m.generate(authServerID, store.KeyNext)
+	next, err := m.generate(ctx, authServerID, store.KeyNext)
 	if err != nil {
 		return false, err
 	}
@@ -343,8 +378,74 @@ func (m *Manager) readSet(ctx context.Context, authServerID string) (*Set, error
 	return m.build(rows)
 }
 
-func (m *Manager) generate(authServerID, status string) (store.SigningKey, error) {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+// serverStore is what a Manager needs to know a server's algorithm. The
+// SQL store provides it; a store.SigningKeys without it (as in tests) has
+// RS256 servers only.
+type serverStore interface {
+	GetAuthServer(ctx context.Context, id string) (store.AuthServer, error)
+	SetAuthServerSigningAlg(ctx context.Context, id, alg string) error
+}
+
+// serverAlg is the algorithm of the keys to generate for the server: its
+// recorded one, RS256 when the store keeps none (or has no such server).
+func (m *Manager) serverAlg(ctx context.Context, authServerID string) (string, error) {
+	ss, ok := m.st.(serverStore)
+	if !ok {
+		return RS256, nil
+	}
+	as, err := ss.GetAuthServer(ctx, authServerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return RS256, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return CheckAlg(as.Alg())
+}
+
+// SetAlg records alg as the server's signing algorithm. No key changes at
+// once: every key generated from now on (the next key that each rotation
+// publishes) is of alg, so the switch takes two rotations. The first
+// publishes a key of alg as next while a key of the old algorithm keeps
+// signing; the second promotes it, and the last key of the old algorithm
+// stays published as previous, so tokens it signed keep verifying until
+// they expire. Verifiers thus learn the new key before it signs.
+func (m *Manager) SetAlg(ctx context.Context, authServerID, alg string) error {
+	alg, err := CheckAlg(alg)
+	if err != nil {
+		return err
+	}
+	ss, ok := m.st.(serverStore)
+	if !ok {
+		return errors.New("keys: this store keeps no signing algorithm per server")
+	}
+	return ss.SetAuthServerSigningAlg(ctx, authServerID, alg)
+}
+
+func (m *Manager) generate(ctx context.Context, authServerID, status string) (store.SigningKey, error) {
+	alg, err := m.serverAlg(ctx, authServerID)
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	return m.generateAlg(authServerID, status, alg)
+}
+
+// newPrivateKey makes a private key for alg.
+func newPrivateKey(alg string) (crypto.Signer, error) {
+	switch alg {
+	case RS256:
+		return rsa.GenerateKey(rand.Reader, 2048)
+	case ES256:
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case EdDSA:
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		return priv, err
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnsupportedAlg, alg)
+}
+
+func (m *Manager) generateAlg(authServerID, status, alg string) (store.SigningKey, error) {
+	priv, err := newPrivateKey(alg)
 	if err != nil {
 		return store.SigningKey{}, err
 	}
@@ -352,12 +453,12 @@ func (m *Manager) generate(authServerID, status string) (store.SigningKey, error
 	if err != nil {
 		return store.SigningKey{}, err
 	}
-	kid, err := keyID(priv)
+	kid, err := keyID(priv.Public())
 	if err != nil {
 		return store.SigningKey{}, err
 	}
 	return store.SigningKey{
-		KID: kid, AuthServerID: authServerID, Alg: string(Alg), Status: status,
+		KID: kid, AuthServerID: authServerID, Alg: alg, Status: status,
 		PrivateKey: m.sealer.Seal(der, kid), Created: m.now(),
 	}, nil
 }
@@ -368,8 +469,8 @@ func (m *Manager) generate(authServerID, status string) (store.SigningKey, error
 // '>', '?', '~' and DEL can encode to those; the header
 // {"alg":"RS256","kid":…} with a base64url kid holds none of them.
 // keys_test checks the encoded header of generated keys.
-func keyID(priv *rsa.PrivateKey) (string, error) {
-	pub := jose.JSONWebKey{Key: &priv.PublicKey}
+func keyID(public crypto.PublicKey) (string, error) {
+	pub := jose.JSONWebKey{Key: public}
 	thumb, err := pub.Thumbprint(crypto.SHA256)
 	if err != nil {
 		return "", err
@@ -393,13 +494,16 @@ func (m *Manager) build(rows []store.SigningKey) (*Set, error) {
 		if err != nil {
 			return nil, fmt.Errorf("key %s: %w", row.KID, err)
 		}
-		priv, ok := parsed.(*rsa.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("key %s: not an RSA key", row.KID)
+		priv, err := keyForAlg(parsed, row.Alg)
+		if err != nil {
+			return nil, fmt.Errorf("key %s: %w", row.KID, err)
 		}
-		pub := jose.JSONWebKey{Key: &priv.PublicKey, KeyID: row.KID, Algorithm: row.Alg, Use: "sig"}
+		pub := jose.JSONWebKey{Key: priv.Public(), KeyID: row.KID, Algorithm: row.Alg, Use: "sig"}
 		s.public[row.KID] = pub
 		pubs.Keys = append(pubs.Keys, pub)
+		if alg := jose.SignatureAlgorithm(row.Alg); !slices.Contains(s.algs, alg) {
+			s.algs = append(s.algs, alg) // rows are sorted: the current key's first
+		}
 		if row.Status == store.KeyCurrent {
 			s.current = jose.JSONWebKey{Key: priv, KeyID: row.KID, Algorithm: row.Alg}
 			s.currentSince = row.Created
@@ -408,7 +512,9 @@ func (m *Manager) build(rows []store.SigningKey) (*Set, error) {
 	if s.current.Key == nil {
 		return nil, errors.New("keys: no current key")
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: Alg, Key: s.current}, nil)
+	// The header is {"alg":…,"kid":…} and nothing else, for every algorithm:
+	// Okta's Go verifier requires exactly that shape for RS256.
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(s.current.Algorithm), Key: s.current}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -421,8 +527,42 @@ func (m *Manager) build(rows []store.SigningKey) (*Set, error) {
 	return s, nil
 }
 
+// keyForAlg checks that a parsed PKCS#8 key is of the type alg needs.
+func keyForAlg(parsed any, alg string) (crypto.Signer, error) {
+	switch k := parsed.(type) {
+	case *rsa.PrivateKey:
+		if alg == RS256 {
+			return k, nil
+		}
+	case *ecdsa.PrivateKey:
+		if alg == ES256 && k.Curve == elliptic.P256() {
+			return k, nil
+		}
+	case ed25519.PrivateKey:
+		if alg == EdDSA {
+			return k, nil
+		}
+	}
+	return nil, fmt.Errorf("a %T is not a key for alg %q", parsed, alg)
+}
+
 // CurrentKID is the id of the key that signs new tokens.
 func (s *Set) CurrentKID() string { return s.current.KeyID }
+
+// Alg is the algorithm of the key that signs new tokens.
+func (s *Set) Alg() string { return s.current.Algorithm }
+
+// Algs lists the algorithms of the published keys: the current key's
+// first, then those of the next and previous keys not listed yet. These are
+// the algorithms tokens of this server may carry (discovery's
+// id_token_signing_alg_values_supported).
+func (s *Set) Algs() []string {
+	out := make([]string, len(s.algs))
+	for i, a := range s.algs {
+		out[i] = string(a)
+	}
+	return out
+}
 
 // Sign signs payload (JSON claims) as a compact JWS.
 func (s *Set) Sign(payload []byte) (string, error) {
@@ -438,13 +578,16 @@ func (s *Set) Sign(payload []byte) (string, error) {
 var ErrInvalidSignature = errors.New("keys: invalid token signature")
 
 // Verify checks a compact JWS against this set and returns its payload.
+// Each key verifies only tokens whose header names its own algorithm: the
+// set accepts exactly the algorithms of its keys, each with its keys.
 func (s *Set) Verify(token string) ([]byte, error) {
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{Alg})
+	jws, err := jose.ParseSignedCompact(token, s.algs)
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, ErrInvalidSignature
 	}
-	key, ok := s.public[jws.Signatures[0].Header.KeyID]
-	if !ok {
+	h := jws.Signatures[0].Header
+	key, ok := s.public[h.KeyID]
+	if !ok || h.Algorithm != key.Algorithm {
 		return nil, ErrInvalidSignature
 	}
 	payload, err := jws.Verify(key)

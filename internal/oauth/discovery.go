@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 
+	"github.com/gatehouse-auth/gatehouse/internal/apierr"
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/oauth/wire"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
@@ -26,7 +28,12 @@ var (
 // Claims of the access token, listed by the RFC 8414 document as Okta does.
 var accessTokenClaims = []string{"ver", "jti", "iss", "aud", "iat", "exp", "cid", "uid", "scp", "sub"}
 
-func (as *authServer) discovery(oidc bool) wire.Discovery {
+// discovery renders a document; algs are the algorithms of the server's
+// published keys (keys.Set.Algs), the current key's first: tokens may
+// carry any of them while a server switches algorithms (previous and next
+// keys may differ from the current one). RS256 alone unless the server was
+// switched.
+func (as *authServer) discovery(oidc bool, algs []string) wire.Discovery {
 	d := wire.Discovery{
 		Issuer:                                as.Issuer,
 		AuthorizationEndpoint:                 as.Endpoints + "/authorize",
@@ -36,7 +43,7 @@ func (as *authServer) discovery(oidc bool) wire.Discovery {
 		ResponseModesSupported:                responseModes,
 		GrantTypesSupported:                   []string{domain.GrantAuthorizationCode, domain.GrantRefreshToken},
 		SubjectTypesSupported:                 []string{"public"},
-		IDTokenSigningAlgValuesSupported:      []string{"RS256"},
+		IDTokenSigningAlgValuesSupported:      algs,
 		ScopesSupported:                       domain.StandardScopes,
 		TokenEndpointAuthMethodsSupported:     clientAuthMethods,
 		ClaimsSupported:                       oidcClaims,
@@ -62,23 +69,41 @@ func (as *authServer) discovery(oidc bool) wire.Discovery {
 	return d
 }
 
-// documents renders both discovery documents once per server.
-func (as *authServer) documents() (oidc, oauth []byte) {
-	as.discoveryOnce.Do(func() {
-		as.oidcDoc, _ = json.Marshal(as.discovery(true))
-		as.oauthDoc, _ = json.Marshal(as.discovery(false))
-	})
+// documents renders both discovery documents once per server and set of
+// signing algorithms.
+func (as *authServer) documents(algs []string) (oidc, oauth []byte) {
+	key := strings.Join(algs, " ")
+	as.docMu.Lock()
+	defer as.docMu.Unlock()
+	if as.oidcDoc == nil || as.docAlgs != key {
+		as.oidcDoc, _ = json.Marshal(as.discovery(true, algs))
+		as.oauthDoc, _ = json.Marshal(as.discovery(false, algs))
+		as.docAlgs = key
+	}
 	return as.oidcDoc, as.oauthDoc
 }
 
+// serverDocuments renders the server's documents for its current keys.
+func (h *Handler) serverDocuments(w http.ResponseWriter, r *http.Request, as *authServer) (oidc, oauth []byte, ok bool) {
+	set, err := h.keys.Get(r.Context(), as.ID)
+	if err != nil {
+		apierr.WriteJSON(w, r, apierr.Internal(err))
+		return nil, nil, false
+	}
+	oidc, oauth = as.documents(set.Algs())
+	return oidc, oauth, true
+}
+
 func (h *Handler) openIDConfiguration(w http.ResponseWriter, r *http.Request, as *authServer) {
-	doc, _ := as.documents()
-	writePublicJSON(w, doc, "")
+	if doc, _, ok := h.serverDocuments(w, r, as); ok {
+		writePublicJSON(w, doc, "")
+	}
 }
 
 func (h *Handler) oauthMetadata(w http.ResponseWriter, r *http.Request, as *authServer) {
-	_, doc := as.documents()
-	writePublicJSON(w, doc, "")
+	if _, doc, ok := h.serverDocuments(w, r, as); ok {
+		writePublicJSON(w, doc, "")
+	}
 }
 
 // writePublicJSON writes a cacheable JSON document.

@@ -141,10 +141,13 @@ type authServer struct {
 	Endpoints     string
 	EndpointsPath string
 
-	loaded        time.Time
-	discoveryOnce sync.Once
-	oidcDoc       []byte
-	oauthDoc      []byte
+	loaded time.Time
+	// The discovery documents, rendered for the signing algorithms docAlgs
+	// (those of the server's published keys).
+	docMu    sync.Mutex
+	docAlgs  string
+	oidcDoc  []byte
+	oauthDoc []byte
 }
 
 type serverHandler func(w http.ResponseWriter, r *http.Request, as *authServer)

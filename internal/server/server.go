@@ -1,7 +1,7 @@
 // Package server assembles Gatehouse's HTTP service: it mounts each feature
 // package's routes on one ServeMux, wraps them once in the shared middleware
-// (request id, access log, panic recovery, security headers, cross-origin
-// form protection), serves /healthz, /readyz and static assets, and runs the
+// (request id, access log, panic recovery, security headers, load shedding,
+// cross-origin form protection), serves /healthz, /readyz and static assets, and runs the
 // background cleanup of expired rows.
 package server
 
@@ -31,6 +31,9 @@ type Options struct {
 	Now             func() time.Time
 	// Keys may be shared with RunMaintenance; New makes one when nil.
 	Keys *keys.Manager
+	// MaxInflight bounds the requests served at once; those over it get an
+	// immediate 503 with Retry-After. 0 means DefaultMaxInflight.
+	MaxInflight int
 }
 
 // New returns the complete HTTP handler.
@@ -78,6 +81,11 @@ func New(o Options) (http.Handler, error) {
 	var h http.Handler = oktaNotFound(mux)
 	h = withDeadline(requestTimeout, h)
 	h = cop.Handler(h)
+	maxInflight := o.MaxInflight
+	if maxInflight <= 0 {
+		maxInflight = DefaultMaxInflight()
+	}
+	h = shedLoad(maxInflight, h)
 	h = securityHeaders(h, httpx.BaseURLIsHTTPS(o.BaseURL))
 	h = recoverPanics(h)
 	h = accessLog(o.Logger, h)

@@ -18,6 +18,22 @@ type AuthServer struct {
 	Audience    string
 	Status      string
 	Created     time.Time
+	// SigningAlg is the algorithm of the signing keys the server generates:
+	// "ES256" (ECDSA P-256) or "EdDSA" (Ed25519). Empty means RS256, the
+	// default and the only algorithm Okta signs with; the store keeps it as
+	// "RS256" and reports it as empty. Use Alg for the effective value.
+	SigningAlg string
+}
+
+// DefaultSigningAlg is the signing algorithm of a server with no other.
+const DefaultSigningAlg = "RS256"
+
+// Alg is the server's signing algorithm: SigningAlg, or RS256 when empty.
+func (as AuthServer) Alg() string {
+	if as.SigningAlg == "" {
+		return DefaultSigningAlg
+	}
+	return as.SigningAlg
 }
 
 // OrgServerID is the internal id of the org authorization server, which is

@@ -44,6 +44,10 @@ type AuthServers interface {
 	CreateAuthServer(ctx context.Context, as AuthServer) error
 	GetAuthServer(ctx context.Context, id string) (AuthServer, error)
 	ListAuthServers(ctx context.Context) ([]AuthServer, error)
+	// SetAuthServerSigningAlg records the algorithm of the keys the server
+	// generates from now on ("" or "RS256", "ES256", "EdDSA"); keys already
+	// made keep theirs. An unknown server is ErrNotFound.
+	SetAuthServerSigningAlg(ctx context.Context, id, alg string) error
 }
 
 // Apps holds OAuth client applications.

@@ -6,6 +6,7 @@ package token
 
 import (
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -81,7 +82,7 @@ func Mint(set *keys.Set, g Grant, now time.Time) (Issued, error) {
 	id := wire.IDTokenClaims{
 		Sub: g.User.ID, Ver: 1, Iss: g.Issuer, Aud: g.ClientID, Iat: iat,
 		Exp: now.Add(IDTokenLifetime).Unix(), Jti: "ID." + domain.RandomToken(15), AMR: g.AMR, IDP: g.IDP,
-		Nonce: g.Nonce, AuthTime: g.AuthTime.Unix(), AtHash: LeftHalfHash(raw),
+		Nonce: g.Nonce, AuthTime: g.AuthTime.Unix(), AtHash: LeftHalfHashFor(set.Alg(), raw),
 	}
 	// Okta's code flow puts only the minimal profile claims in the ID token;
 	// the rest come from /userinfo.
@@ -110,6 +111,18 @@ func signJSON(set *keys.Set, claims any) (string, error) {
 // base64url of the left half of the SHA-256 of the ASCII value.
 func LeftHalfHash(value string) string {
 	sum := sha256.Sum256([]byte(value))
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+}
+
+// LeftHalfHashFor is the at_hash / c_hash for a token signed with alg: the
+// left half of the value's hash under the algorithm's hash function,
+// SHA-256 for RS256 and ES256, SHA-512 for EdDSA (Ed25519 hashes with
+// SHA-512; go-oidc and other relying parties check it so).
+func LeftHalfHashFor(alg, value string) string {
+	if alg != "EdDSA" {
+		return LeftHalfHash(value)
+	}
+	sum := sha512.Sum512([]byte(value))
 	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }
 

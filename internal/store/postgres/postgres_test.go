@@ -28,6 +28,8 @@ func TestConcurrency(t *testing.T) { storetest.RunConcurrency(t, newStore) }
 
 func TestClientAssertions(t *testing.T) { storetest.RunClientAssertions(t, newStore) }
 
+func TestSigningAlg(t *testing.T) { storetest.RunSigningAlg(t, newStore) }
+
 // Replicas starting together on an empty database: the advisory lock makes
 // one of them migrate and the others find the schema ready.
 func TestConcurrentMigration(t *testing.T) {

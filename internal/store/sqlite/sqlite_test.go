@@ -29,6 +29,8 @@ func TestConcurrency(t *testing.T) { storetest.RunConcurrency(t, newStore) }
 
 func TestClientAssertions(t *testing.T) { storetest.RunClientAssertions(t, newStore) }
 
+func TestSigningAlg(t *testing.T) { storetest.RunSigningAlg(t, newStore) }
+
 // rawDB opens the file without the store, as an operator's sqlite3 shell would.
 func rawDB(t *testing.T, path string) *sql.DB {
 	t.Helper()
