@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -65,7 +66,12 @@ func withHashSlot(ctx context.Context, fn func() error) error {
 
 // dummyHash is checked when a login is unknown so that the answer takes as
 // long as for a known login with a wrong password.
-var dummyHash, _ = HashPassword("not a real password, only for timing")
+// It is made on first use, not at start: a 64 MiB hash at package load
+// would cost every process (and every CLI run) its memory and start time.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not a real password, only for timing")
+	return h
+})
 
 // CheckPassword reports whether password matches an argon2id or bcrypt hash.
 // An empty hash (a user without a password) never matches.
@@ -77,7 +83,7 @@ func CheckPassword(password, hash string) bool {
 	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
 		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 	default:
-		checkArgon2id(password, dummyHash)
+		checkArgon2id(password, dummyHash())
 		return false
 	}
 }
