@@ -136,7 +136,9 @@ func From(err error) *Error {
 // Log records err at a level fitting its cause: server faults as errors,
 // client mistakes as debug (they are routine and the access log has them).
 func Log(r *http.Request, err *Error) {
-	if err.Kind == ServerError || err.Kind == TemporarilyUnavailable {
+	// A fault has a cause to log; a refusal without one (load shedding)
+	// is routine under overload, and the access log counts its 503s.
+	if err.Kind == ServerError || (err.Kind == TemporarilyUnavailable && err.cause != nil) {
 		slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "error", err.Error())
 		return
 	}
