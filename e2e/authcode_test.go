@@ -959,28 +959,13 @@ func TestSessions(t *testing.T) {
 		}
 	})
 
-	t.Run("prompt=login shows the sign-in page again", func(t *testing.T) {
-		resp, body := get(t, c, authorizeURL(ep, s.WebApp.ClientID, url.Values{"prompt": {"login"}}))
+	// signInAgain asks for the sign-in page with extra, signs in, and wants
+	// the code straight after (no sign-in loop).
+	signInAgain := func(t *testing.T, extra url.Values) {
+		t.Helper()
+		resp, body := get(t, c, authorizeURL(ep, s.WebApp.ClientID, extra))
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" {
 			t.Fatalf("status %d Location %q, want the sign-in page", resp.StatusCode, resp.Header.Get("Location"))
-		}
-		form, err := s.ParseSignInForm(string(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err = s.SubmitSignIn(c, form, testkit.UserLogin, testkit.Password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		readAll(t, resp)
-		loc, _ := url.Parse(resp.Header.Get("Location"))
-		codeFrom(t, loc, s.Issuer(), "state-123")
-	})
-
-	t.Run("max_age=0 forces sign-in, then completes", func(t *testing.T) {
-		resp, body := get(t, c, authorizeURL(ep, s.WebApp.ClientID, url.Values{"max_age": {"0"}}))
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("status %d, want the sign-in page", resp.StatusCode)
 		}
 		form, err := s.ParseSignInForm(string(body))
 		if err != nil {
@@ -996,6 +981,14 @@ func TestSessions(t *testing.T) {
 		}
 		loc, _ := url.Parse(resp.Header.Get("Location"))
 		codeFrom(t, loc, s.Issuer(), "state-123")
+	}
+
+	t.Run("prompt=login shows the sign-in page again", func(t *testing.T) {
+		signInAgain(t, url.Values{"prompt": {"login"}})
+	})
+
+	t.Run("max_age=0 forces sign-in, then completes", func(t *testing.T) {
+		signInAgain(t, url.Values{"max_age": {"0"}})
 	})
 
 	t.Run("prompt=none without a session is login_required", func(t *testing.T) {
