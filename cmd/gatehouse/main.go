@@ -20,6 +20,7 @@ Usage:
   gatehouse users create [flags]       create a user
   gatehouse scopes add|list [flags]    define or list custom scopes of an authorization server
   gatehouse keys rotate|list [flags]   rotate (--alg RS256|ES256|EdDSA to switch algorithm) or list an authorization server's signing keys
+  gatehouse tokens create|list|revoke make (shown once), list or revoke Management API tokens (SSWS)
   gatehouse migrate up|status [flags]  apply or show database migrations
   gatehouse loadtest [flags]           load-test any OIDC issuer: throughput, latency, errors
 
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = sub(env, "scopes", rest, map[string]func(cmdEnv, []string) error{"add": scopesAdd, "list": scopesList})
 	case "keys":
 		err = sub(env, "keys", rest, map[string]func(cmdEnv, []string) error{"rotate": keysRotate, "list": keysList})
+	case "tokens":
+		err = sub(env, "tokens", rest, map[string]func(cmdEnv, []string) error{"create": tokensCreate, "list": tokensList, "revoke": tokensRevoke})
 	case "migrate":
 		err = sub(env, "migrate", rest, map[string]func(cmdEnv, []string) error{"up": migrateUp, "status": migrateStatus})
 	case "loadtest":

@@ -39,6 +39,20 @@ const (
 	RequestURINotSupported
 	NotFound
 	MethodNotAllowed
+	// Okta Management API kinds (errorCode bodies).
+	APIValidation
+	APIIllegalArgument
+	APIMalformedBody
+	APIForbidden
+	APIInternal
+	APIUnavailable
+	APIInvalidToken
+	APIMissingParameter
+	APIInvalidDate
+	APIInvalidSearch
+	APIStatusNotAllowed
+	APIRateLimited
+	APIDeleteActive
 )
 
 type row struct {
@@ -67,6 +81,19 @@ var table = map[Kind]row{
 	RequestURINotSupported:  {"request_uri_not_supported", http.StatusBadRequest, false, "The 'request_uri' parameter is not supported."},
 	NotFound:                {"E0000007", http.StatusNotFound, true, "Not found: Resource not found"},
 	MethodNotAllowed:        {"E0000022", http.StatusMethodNotAllowed, true, "The endpoint does not support the provided HTTP method"},
+	APIValidation:           {"E0000001", http.StatusBadRequest, true, "Api validation failed"},
+	APIIllegalArgument:      {"E0000002", http.StatusBadRequest, true, "The request was not valid"},
+	APIMalformedBody:        {"E0000003", http.StatusBadRequest, true, "The request body was not well-formed."},
+	APIForbidden:            {"E0000006", http.StatusForbidden, true, "You do not have permission to perform the requested action"},
+	APIInternal:             {"E0000009", http.StatusInternalServerError, true, "Internal Server Error"},
+	APIUnavailable:          {"E0000010", http.StatusServiceUnavailable, true, "Service is temporarily unavailable. Try again later."},
+	APIInvalidToken:         {"E0000011", http.StatusUnauthorized, true, "Invalid token provided"},
+	APIMissingParameter:     {"E0000028", http.StatusBadRequest, true, "The request is missing a required parameter."},
+	APIInvalidDate:          {"E0000030", http.StatusBadRequest, true, "Bad request. Invalid date. Dates must be of the form yyyy-MM-dd'T'HH:mm:ss.SSSZZ, e.g. 2013-01-01T12:00:00.000-07:00."},
+	APIInvalidSearch:        {"E0000031", http.StatusBadRequest, true, "Invalid search criteria."},
+	APIStatusNotAllowed:     {"E0000038", http.StatusForbidden, true, "This operation is not allowed in the current status."},
+	APIRateLimited:          {"E0000047", http.StatusTooManyRequests, true, "API call exceeded rate limit due to too many requests."},
+	APIDeleteActive:         {"E0000056", http.StatusForbidden, true, "Delete application forbidden."},
 }
 
 // Error is a client-visible error.
@@ -76,7 +103,9 @@ type Error struct {
 	// NoRedirect marks errors about the client or its redirect URI: they are
 	// shown to the user, never sent to the redirect URI (RFC 6749 §4.1.2.1).
 	NoRedirect bool
-	cause      error
+	// Causes are Okta's errorCauses: one "field: message" per problem.
+	Causes []string
+	cause  error
 }
 
 func (e *Error) Error() string {
@@ -116,6 +145,45 @@ func Internal(cause error) *Error {
 	return &Error{Kind: k, Description: table[k].summary, cause: cause}
 }
 
+// ManagementFrom turns any error into an Okta-shaped *Error for the
+// Management API: validation problems are E0000001 with one cause per
+// field, unknown objects E0000007, a refused state change E0000038, and
+// unexpected failures E0000009 (or E0000010 while the database is away).
+func ManagementFrom(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		switch e.Kind {
+		case ServerError:
+			return &Error{Kind: APIInternal, Description: table[APIInternal].summary, cause: e}
+		case TemporarilyUnavailable:
+			return &Error{Kind: APIUnavailable, Description: table[APIUnavailable].summary, cause: e.cause}
+		}
+		return e
+	}
+	var v *domain.ValidationError
+	if errors.As(err, &v) {
+		out := &Error{Kind: APIValidation, Description: "Api validation failed: " + v.Fields()}
+		for _, p := range v.Problems {
+			out.Causes = append(out.Causes, p.Field+": "+p.Message)
+		}
+		return out
+	}
+	var st *domain.StateError
+	if errors.As(err, &st) {
+		return &Error{Kind: APIStatusNotAllowed, Description: st.Message}
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return New(NotFound, "Not found: Resource not found")
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		return &Error{Kind: APIUnavailable, Description: table[APIUnavailable].summary, cause: err}
+	}
+	return &Error{Kind: APIInternal, Description: table[APIInternal].summary, cause: err}
+}
+
+// WithCauses adds Okta errorCauses to e.
+func (e *Error) WithCauses(causes ...string) *Error { e.Causes = append(e.Causes, causes...); return e }
+
 // WithNoRedirect marks the error as one that must not be redirected.
 func (e *Error) WithNoRedirect() *Error { e.NoRedirect = true; return e }
 
@@ -138,7 +206,7 @@ func From(err error) *Error {
 func Log(r *http.Request, err *Error) {
 	// A fault has a cause to log; a refusal without one (load shedding)
 	// is routine under overload, and the access log counts its 503s.
-	if err.Kind == ServerError || (err.Kind == TemporarilyUnavailable && err.cause != nil) {
+	if err.Kind == ServerError || err.Kind == APIInternal || ((err.Kind == TemporarilyUnavailable || err.Kind == APIUnavailable) && err.cause != nil) {
 		slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "error", err.Error())
 		return
 	}
@@ -159,7 +227,7 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Kind == InvalidClient && r.Header.Get("Authorization") != "" {
 		h.Set("WWW-Authenticate", `Basic realm="gatehouse"`)
 	}
-	if e.Kind == TemporarilyUnavailable {
+	if e.Kind == TemporarilyUnavailable || e.Kind == APIUnavailable {
 		h.Set("Retry-After", "1")
 	}
 	w.WriteHeader(rw.status)
@@ -172,9 +240,13 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, err error) {
 
 // OktaBody renders e as Okta's error body.
 func OktaBody(e *Error) wire.OktaError {
+	causes := make([]wire.ErrorCause, len(e.Causes))
+	for i, c := range e.Causes {
+		causes[i] = wire.ErrorCause{ErrorSummary: c}
+	}
 	return wire.OktaError{
 		ErrorCode: e.Code(), ErrorSummary: e.Description, ErrorLink: e.Code(),
-		ErrorID: "oae" + domain.NewID("")[:19], ErrorCauses: []wire.ErrorCause{},
+		ErrorID: "oae" + domain.NewID("")[:19], ErrorCauses: causes,
 	}
 }
 

@@ -1,6 +1,9 @@
 package domain
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // FieldProblem is one reason an input was refused, tied to the field at fault.
 type FieldProblem struct {
@@ -32,3 +35,25 @@ func (e *ValidationError) err() error {
 	}
 	return e
 }
+
+// Fields names the fields at fault, each once, comma-separated.
+func (e *ValidationError) Fields() string {
+	var seen []string
+	for _, p := range e.Problems {
+		if !slices.Contains(seen, p.Field) {
+			seen = append(seen, p.Field)
+		}
+	}
+	return strings.Join(seen, ", ")
+}
+
+// Invalid returns a ValidationError with one problem.
+func Invalid(field, msg string) *ValidationError {
+	return &ValidationError{Problems: []FieldProblem{{field, msg}}}
+}
+
+// StateError refuses an operation that the object's current status does
+// not allow (activating an active user, deleting an active app).
+type StateError struct{ Message string }
+
+func (e *StateError) Error() string { return e.Message }

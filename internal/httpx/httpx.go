@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -113,3 +114,13 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // BaseURLIsHTTPS reports whether the public base URL is https, which decides
 // the Secure flag on cookies.
 func BaseURLIsHTTPS(base string) bool { return strings.HasPrefix(strings.ToLower(base), "https://") }
+
+// ClientIP is the address the request came from. Forwarded headers are not
+// trusted: anyone can send them.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

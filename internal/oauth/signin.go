@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 
@@ -35,16 +34,6 @@ type throttleGate struct {
 
 func (g throttleGate) Allowed() bool { return g.t.Allowed(g.login, g.ip) }
 func (g throttleGate) Failed()       { g.t.Failed(g.login, g.ip) }
-
-// clientIP is the peer address. Forwarded headers are not trusted: a proxy
-// in front makes every user share its address, which only tightens limits.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, as *authServer, req *authorizeRequest, username string, status int, msg string) {
 	pending := url.Values{}
@@ -84,7 +73,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, as *authServer)
 	}
 	login := form["username"]
 	user, ok, err := domain.Authenticate(r.Context(), h.store, login, form["password"],
-		throttleGate{h.throttle, login, clientIP(r)})
+		throttleGate{h.throttle, login, httpx.ClientIP(r)})
 	switch {
 	case errors.Is(err, domain.ErrThrottled):
 		h.renderSignIn(w, r, as, req, login, http.StatusTooManyRequests, signInThrottled)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/internal/apierr"
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
+	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
+	"github.com/gatehouse-auth/gatehouse/internal/httpx"
 	"github.com/gatehouse-auth/gatehouse/web"
 )
 
@@ -25,7 +27,10 @@ func requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := domain.RandomToken(12)
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+		w.Header().Set("X-Okta-Request-Id", id) // Okta's SDKs echo it when they retry
+		ctx := context.WithValue(r.Context(), ctxKey{}, id)
+		ctx = eventlog.WithRequest(ctx, eventlog.Request{ID: id, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

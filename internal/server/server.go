@@ -12,6 +12,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gatehouse-auth/gatehouse/internal/admin"
+	"github.com/gatehouse-auth/gatehouse/internal/domain"
+	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
 	"github.com/gatehouse-auth/gatehouse/internal/httpx"
 	"github.com/gatehouse-auth/gatehouse/internal/keys"
 	"github.com/gatehouse-auth/gatehouse/internal/login"
@@ -34,6 +37,9 @@ type Options struct {
 	// MaxInflight bounds the requests served at once; those over it get an
 	// immediate 503 with Retry-After. 0 means DefaultMaxInflight.
 	MaxInflight int
+	// APIRateLimit is Management API requests per minute per API token; 0
+	// means admin.DefaultRateLimit.
+	APIRateLimit int
 }
 
 // New returns the complete HTTP handler.
@@ -57,7 +63,14 @@ func New(o Options) (http.Handler, error) {
 		return nil, err
 	}
 
+	events := eventlog.New(o.Store, o.Now)
+	svc := &domain.Service{Store: o.Store, Events: events, Now: o.Now}
+	if o.Sealer != nil {
+		svc.Sealer = o.Sealer
+	}
+
 	mux := http.NewServeMux()
+	admin.New(admin.Config{Service: svc, BaseURL: o.BaseURL, RateLimit: o.APIRateLimit}).Mount(mux)
 	oauth.New(oauth.Config{Store: o.Store, Keys: km, Sessions: sessions, Pages: pages, BaseURL: o.BaseURL,
 		RefreshGrace: o.RefreshGrace, Sealer: o.Sealer, Now: o.Now}).Mount(mux)
 	(&login.Handler{Sessions: sessions, Pages: pages}).Mount(mux)

@@ -5,8 +5,11 @@
 package testkit
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -49,6 +52,10 @@ type Server struct {
 	PostSecret string
 	PublicApp  store.App // browser app, PKCE, auth method none
 	User       store.User
+	// APIToken is a Management API token (Authorization: SSWS …).
+	APIToken string
+	// Service is the domain service over Store, for seeding tests.
+	Service *domain.Service
 }
 
 // Options tune Start.
@@ -63,6 +70,8 @@ type Options struct {
 	Now func() time.Time
 	// RefreshGrace is how long a rotated-out refresh token still works (0 by default).
 	RefreshGrace time.Duration
+	// APIRateLimit is Management API requests per minute per token (0: the default).
+	APIRateLimit int
 }
 
 // Start runs a server for the test and stops it at cleanup.
@@ -95,7 +104,7 @@ func Start(t testing.TB, opts ...Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{DBPath: o.DBPath, Store: st}
+	s := &Server{DBPath: o.DBPath, Store: st, Service: &domain.Service{Store: st, Now: o.Now, Sealer: sealer}}
 	// The listener comes first: the issuer must be known before New.
 	s.HTTP = httptest.NewUnstartedServer(nil)
 	s.URL = "http://" + s.HTTP.Listener.Addr().String()
@@ -108,7 +117,7 @@ func Start(t testing.TB, opts ...Options) *Server {
 		s.reload(t, ctx)
 	}
 	h, err := server.New(server.Options{Store: st, Sealer: sealer, BaseURL: s.URL, SessionLifetime: time.Hour, Now: o.Now,
-		RefreshGrace: o.RefreshGrace,
+		RefreshGrace: o.RefreshGrace, APIRateLimit: o.APIRateLimit,
 		Logger:       slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +153,11 @@ func (s *Server) seed(t testing.TB, ctx context.Context, now time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tok, err := s.Service.CreateAPIToken(ctx, "testkit", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.APIToken = tok.Value
 }
 
 // reload finds the seeded records in a reused database (secrets are not
@@ -167,6 +181,11 @@ func (s *Server) reload(t testing.TB, ctx context.Context) {
 	if s.User, err = s.Store.GetUserByLogin(ctx, UserLogin); err != nil {
 		t.Fatal(err)
 	}
+	tok, err := s.Service.CreateAPIToken(ctx, "testkit", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.APIToken = tok.Value
 }
 
 // Issuer of the default custom authorization server.
@@ -258,4 +277,64 @@ func readBody(resp *http.Response) string {
 			return b.String()
 		}
 	}
+}
+
+// APIResponse is a Management API answer.
+type APIResponse struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v, failing the test when it cannot.
+func (r APIResponse) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// API calls the Management API with the seeded token: body (when not nil)
+// is sent as JSON, or as is when it is a string.
+func (s *Server) API(t testing.TB, method, path string, body any) APIResponse {
+	t.Helper()
+	return s.APIWith(t, "SSWS "+s.APIToken, method, path, body)
+}
+
+// APIWith is API with the Authorization header given.
+func (s *Server) APIWith(t testing.TB, authorization, method, path string, body any) APIResponse {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, s.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return APIResponse{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 }

@@ -1,0 +1,154 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/apierr"
+	"github.com/gatehouse-auth/gatehouse/internal/domain"
+	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
+	"github.com/gatehouse-auth/gatehouse/internal/store"
+)
+
+// DefaultRateLimit is how many requests one API token may make per minute.
+const DefaultRateLimit = 600
+
+// Config is what the Management API needs.
+type Config struct {
+	Service *domain.Service
+	BaseURL string
+	// RateLimit is requests per minute per API token; 0 means
+	// DefaultRateLimit.
+	RateLimit int
+}
+
+// API is the Management API.
+type API struct {
+	svc     *domain.Service
+	st      store.Store
+	baseURL string
+	limiter *rateLimiter
+}
+
+// New returns the Management API.
+func New(c Config) *API {
+	limit := c.RateLimit
+	if limit <= 0 {
+		limit = DefaultRateLimit
+	}
+	return &API{svc: c.Service, st: c.Service.Store, baseURL: strings.TrimRight(c.BaseURL, "/"),
+		limiter: newRateLimiter(limit, c.Service.Now)}
+}
+
+// Mount registers every /api/v1 route on mux.
+func (a *API) Mount(mux *http.ServeMux) {
+	a.routeAPITokens(mux)
+}
+
+// handlerFunc is a Management API handler: it writes a success itself and
+// returns any failure, which handle renders as Okta's error body.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route registers h for pattern behind API-token authentication and the
+// per-token rate limit.
+func (a *API) route(mux *http.ServeMux, pattern string, h handlerFunc) {
+	mux.Handle(pattern, a.handle(h))
+}
+
+func (a *API) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, err := a.authenticate(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if !a.limiter.allow(w.Header(), tok.ID) {
+			writeError(w, r, apierr.New(apierr.APIRateLimited, ""))
+			return
+		}
+		ctx := eventlog.WithActor(r.Context(), tokenActor(tok))
+		ctx = withToken(ctx, tok)
+		if err := h(w, r.WithContext(ctx)); err != nil {
+			writeError(w, r, err)
+		}
+	})
+}
+
+// authenticate checks the SSWS token of the request.
+func (a *API) authenticate(r *http.Request) (store.APIToken, error) {
+	scheme, value, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "SSWS") || value == "" {
+		return store.APIToken{}, apierr.New(apierr.APIInvalidToken, "")
+	}
+	tok, err := a.svc.AuthenticateAPIToken(r.Context(), strings.TrimSpace(value))
+	if errors.Is(err, store.ErrNotFound) {
+		return tok, apierr.New(apierr.APIInvalidToken, "")
+	}
+	return tok, err
+}
+
+// tokenActor is who acts with an API token: its administrator, or the
+// token itself when it was made from the command line for no one.
+func tokenActor(t store.APIToken) store.EventObject {
+	if t.UserID != "" {
+		return store.EventObject{ID: t.UserID, Type: "User"}
+	}
+	return store.EventObject{ID: t.ID, Type: "Token", AlternateID: t.Name, DisplayName: t.Name}
+}
+
+// writeError renders err as Okta's error body.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	apierr.WriteJSON(w, r, apierr.ManagementFrom(err))
+}
+
+// rateLimiter allows each API token a number of requests per minute (a
+// fixed window per replica) and reports it in Okta's X-Rate-Limit headers.
+type rateLimiter struct {
+	limit int
+	now   func() time.Time
+	mu    sync.Mutex
+	win   map[string]*window
+}
+
+type window struct {
+	start time.Time
+	used  int
+}
+
+func newRateLimiter(limit int, now func() time.Time) *rateLimiter {
+	if now == nil {
+		now = time.Now
+	}
+	return &rateLimiter{limit: limit, now: now, win: map[string]*window{}}
+}
+
+func (l *rateLimiter) allow(h http.Header, key string) bool {
+	now := l.now()
+	l.mu.Lock()
+	w := l.win[key]
+	if w == nil || now.Sub(w.start) >= time.Minute {
+		if len(l.win) > 10000 { // forget stale windows rather than grow without bound
+			for k, old := range l.win {
+				if now.Sub(old.start) >= time.Minute {
+					delete(l.win, k)
+				}
+			}
+		}
+		w = &window{start: now.Truncate(time.Minute)}
+		l.win[key] = w
+	}
+	ok := w.used < l.limit
+	if ok {
+		w.used++
+	}
+	remaining, reset := l.limit-w.used, w.start.Add(time.Minute).Unix()
+	l.mu.Unlock()
+	h.Set("X-Rate-Limit-Limit", strconv.Itoa(l.limit))
+	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
+	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset, 10))
+	return ok
+}

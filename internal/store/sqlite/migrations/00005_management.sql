@@ -1,0 +1,52 @@
+-- +goose Up
+-- Management API tokens (SSWS), kept as hashes.
+CREATE TABLE api_tokens (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    user_id      TEXT NOT NULL DEFAULT '',
+    hash         TEXT NOT NULL UNIQUE,
+    window_secs  INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    last_used    INTEGER NOT NULL DEFAULT 0,
+    created      INTEGER NOT NULL,
+    last_updated INTEGER NOT NULL
+);
+
+-- Groups and their members. The built-in Everyone group holds every user
+-- without rows here.
+CREATE TABLE groups (
+    id                      TEXT PRIMARY KEY,
+    name                    TEXT NOT NULL,
+    name_lower              TEXT NOT NULL UNIQUE,
+    description             TEXT NOT NULL DEFAULT '',
+    type                    TEXT NOT NULL,
+    created                 INTEGER NOT NULL,
+    last_updated            INTEGER NOT NULL,
+    last_membership_updated INTEGER NOT NULL
+);
+
+CREATE TABLE group_members (
+    group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    user_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created  INTEGER NOT NULL,
+    PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX group_members_user ON group_members(user_id);
+
+-- The System Log: the whole event as JSON, and the fields it is searched by.
+CREATE TABLE log_events (
+    uuid       TEXT PRIMARY KEY,
+    published  INTEGER NOT NULL, -- Unix milliseconds
+    event_type TEXT NOT NULL,
+    severity   TEXT NOT NULL,
+    actor_id   TEXT NOT NULL,
+    outcome    TEXT NOT NULL,
+    body       TEXT NOT NULL
+);
+CREATE INDEX log_events_published ON log_events(published, uuid);
+
+-- +goose Down
+DROP TABLE log_events;
+DROP TABLE group_members;
+DROP TABLE groups;
+DROP TABLE api_tokens;
