@@ -11,6 +11,10 @@ const (
 	GroupTypeBuiltIn = "BUILT_IN"   // Everyone: every user, implicitly
 )
 
+// EveryoneGroupID is the id of the built-in Everyone group, which every
+// org has (made by the schema) and which holds every user implicitly.
+const EveryoneGroupID = "00geveryone000000000"
+
 // Group is a set of users (Okta: a group of type OKTA_GROUP, or the
 // built-in Everyone group).
 type Group struct {

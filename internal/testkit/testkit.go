@@ -118,7 +118,7 @@ func Start(t testing.TB, opts ...Options) *Server {
 	}
 	h, err := server.New(server.Options{Store: st, Sealer: sealer, BaseURL: s.URL, SessionLifetime: time.Hour, Now: o.Now,
 		RefreshGrace: o.RefreshGrace, APIRateLimit: o.APIRateLimit,
-		Logger:       slog.New(slog.DiscardHandler)})
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

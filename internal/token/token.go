@@ -48,6 +48,14 @@ type Grant struct {
 	Nonce    string
 	// AccessTokenJTI is the access token's id (without the "AT." prefix).
 	AccessTokenJTI string
+	// AccessTokenLifetime is set by the access policy rule that allowed
+	// the request; 0 means AccessTokenLifetime.
+	AccessTokenLifetime time.Duration
+	// AccessClaims and IDClaims are custom claims (RESOURCE and IDENTITY
+	// claims of the authorization server) added to the access token and
+	// the ID token. They never replace a claim Gatehouse sets itself.
+	AccessClaims map[string]any
+	IDClaims     map[string]any
 }
 
 // Issued is what Mint produced.
@@ -61,7 +69,11 @@ type Issued struct {
 // Mint signs the access token and, when openid was granted, the ID token.
 func Mint(set *keys.Set, g Grant, now time.Time) (Issued, error) {
 	iat := now.Unix()
-	exp := now.Add(AccessTokenLifetime)
+	lifetime := g.AccessTokenLifetime
+	if lifetime <= 0 {
+		lifetime = AccessTokenLifetime
+	}
+	exp := now.Add(lifetime)
 	at := wire.AccessTokenClaims{
 		Ver: 1, Jti: "AT." + g.AccessTokenJTI, Iss: g.Issuer, Aud: g.Audience, Iat: iat, Exp: exp.Unix(),
 		Cid: g.ClientID, UID: g.User.ID, Scp: g.Scopes, Sub: g.User.Login,
@@ -71,11 +83,11 @@ func Mint(set *keys.Set, g Grant, now time.Time) (Issued, error) {
 	} else {
 		at.AuthTime = g.AuthTime.Unix()
 	}
-	raw, err := signJSON(set, at)
+	raw, err := signJSON(set, withClaims(at, g.AccessClaims))
 	if err != nil {
 		return Issued{}, err
 	}
-	out := Issued{AccessToken: raw, ExpiresIn: int64(AccessTokenLifetime / time.Second), ExpiresAt: exp}
+	out := Issued{AccessToken: raw, ExpiresIn: int64(lifetime / time.Second), ExpiresAt: exp}
 	if !slices.Contains(g.Scopes, domain.ScopeOpenID) || g.User.ID == "" {
 		return out, nil
 	}
@@ -93,11 +105,46 @@ func Mint(set *keys.Set, g Grant, now time.Time) (Issued, error) {
 	if slices.Contains(g.Scopes, domain.ScopeEmail) {
 		id.Email = g.User.Email
 	}
-	if out.IDToken, err = signJSON(set, id); err != nil {
+	if out.IDToken, err = signJSON(set, withClaims(id, g.IDClaims)); err != nil {
 		return Issued{}, err
 	}
 	return out, nil
 }
+
+// withClaims returns claims with extra added, or claims itself when there
+// is nothing to add. A name claims already has (set, or reserved by the
+// JWT and OIDC specs) is never replaced.
+func withClaims(claims any, extra map[string]any) any {
+	if len(extra) == 0 {
+		return claims
+	}
+	b, err := json.Marshal(claims)
+	if err != nil {
+		return claims
+	}
+	merged := map[string]any{}
+	if err := json.Unmarshal(b, &merged); err != nil {
+		return claims
+	}
+	for k, v := range extra {
+		if _, taken := merged[k]; !taken && !ReservedClaim(k) {
+			merged[k] = v
+		}
+	}
+	return merged
+}
+
+// reservedClaims are claim names a custom claim may never take, set or not.
+var reservedClaims = map[string]bool{
+	"iss": true, "sub": true, "aud": true, "exp": true, "nbf": true, "iat": true, "jti": true, "auth_time": true,
+	"nonce": true, "acr": true, "amr": true, "azp": true, "at_hash": true, "c_hash": true, "s_hash": true,
+	"cid": true, "uid": true, "scp": true, "ver": true, "idp": true, "sid": true, "cnf": true, "client_id": true,
+	"scope": true, "token_type": true, "active": true, "username": true,
+}
+
+// ReservedClaim reports whether name belongs to the protocol and may not be
+// defined as a custom claim.
+func ReservedClaim(name string) bool { return reservedClaims[name] }
 
 func signJSON(set *keys.Set, claims any) (string, error) {
 	payload, err := json.Marshal(claims)

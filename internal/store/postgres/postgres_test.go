@@ -30,6 +30,8 @@ func TestClientAssertions(t *testing.T) { storetest.RunClientAssertions(t, newSt
 
 func TestSigningAlg(t *testing.T) { storetest.RunSigningAlg(t, newStore) }
 
+func TestManagement(t *testing.T) { storetest.RunManagement(t, newStore) }
+
 // Replicas starting together on an empty database: the advisory lock makes
 // one of them migrate and the others find the schema ready.
 func TestConcurrentMigration(t *testing.T) {

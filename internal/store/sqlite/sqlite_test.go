@@ -31,6 +31,8 @@ func TestClientAssertions(t *testing.T) { storetest.RunClientAssertions(t, newSt
 
 func TestSigningAlg(t *testing.T) { storetest.RunSigningAlg(t, newStore) }
 
+func TestManagement(t *testing.T) { storetest.RunManagement(t, newStore) }
+
 // rawDB opens the file without the store, as an operator's sqlite3 shell would.
 func rawDB(t *testing.T, path string) *sql.DB {
 	t.Helper()

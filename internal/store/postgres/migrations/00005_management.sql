@@ -33,6 +33,11 @@ CREATE TABLE group_members (
 );
 CREATE INDEX group_members_user ON group_members(user_id);
 
+-- Every org has the built-in Everyone group.
+INSERT INTO groups (id, name, name_lower, description, type, created, last_updated, last_membership_updated)
+VALUES ('00geveryone000000000', 'Everyone', 'everyone', 'All users in your organization', 'BUILT_IN',
+        CAST(EXTRACT(EPOCH FROM now()) AS BIGINT), CAST(EXTRACT(EPOCH FROM now()) AS BIGINT), CAST(EXTRACT(EPOCH FROM now()) AS BIGINT));
+
 -- The System Log: the whole event as JSON, and the fields it is searched by.
 CREATE TABLE log_events (
     uuid       TEXT PRIMARY KEY,
