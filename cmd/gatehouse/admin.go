@@ -72,7 +72,7 @@ type appJSON struct {
 
 func appsCreate(env cmdEnv, args []string) error {
 	var p domain.NewAppParams
-	var asJSON bool
+	var asJSON, assignEveryone bool
 	var jwksFile, masterKey string
 	var flags *flag.FlagSet
 	return adminCommand(env, "apps create", args, func(fs *flag.FlagSet) {
@@ -87,7 +87,10 @@ func appsCreate(env cmdEnv, args []string) error {
 		fs.Var((*listFlag)(&p.RedirectURIs), "redirect-uri", "sign-in redirect URI (repeatable, at least one)")
 		fs.Var((*listFlag)(&p.PostLogoutRedirectURIs), "post-logout-redirect-uri", "sign-out redirect URI (repeatable)")
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
+		fs.BoolVar(&assignEveryone, "assign-everyone", true, "assign the Everyone group, so that every user may sign in to the app; "+
+			"false leaves it unassigned (assign users or groups with the Management API)")
 	}, func(st *sqlstore.Store) error {
+		p.Unassigned = !assignEveryone
 		if jwksFile != "" {
 			b, err := os.ReadFile(jwksFile)
 			if err != nil {

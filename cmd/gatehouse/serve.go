@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/internal/config"
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
+	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
 	"github.com/gatehouse-auth/gatehouse/internal/keys"
 	"github.com/gatehouse-auth/gatehouse/internal/server"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
@@ -53,9 +54,20 @@ func serve(env cmdEnv, args []string) error {
 		}
 	}
 	km := keys.NewManager(st, sealer, time.Now)
+	// The System Log writer outlives the HTTP server: deferred here, it is
+	// closed after Shutdown has let the last requests finish, and before
+	// the database closes.
+	events := eventlog.Start(st, time.Now, eventlog.Options{})
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := events.Close(ctx); err != nil {
+			logger.Warn("system log events still unwritten at exit", "error", err)
+		}
+	}()
 	handler, err := server.New(server.Options{
 		Store: st, Sealer: sealer, Keys: km, BaseURL: cfg.Issuer(), SessionLifetime: cfg.SessionLifetime,
-		RefreshGrace: cfg.RefreshTokenGrace, Logger: logger, MaxInflight: cfg.MaxInflight,
+		RefreshGrace: cfg.RefreshTokenGrace, Logger: logger, MaxInflight: cfg.MaxInflight, Events: events,
 	})
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/internal/apierr"
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
+	"github.com/gatehouse-auth/gatehouse/internal/keys"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
 
@@ -24,6 +25,13 @@ type Config struct {
 	// RateLimit is requests per minute per API token; 0 means
 	// DefaultRateLimit.
 	RateLimit int
+	// Keys is the signing key manager the protocol endpoints use, so that
+	// a rotation through the API takes effect on this replica at once.
+	Keys *keys.Manager
+	// AuthServerChanged, when set, is told the id of an authorization
+	// server whose settings, scopes or policies the API changed (the
+	// protocol layer drops its cached copy).
+	AuthServerChanged func(authServerID string)
 }
 
 // API is the Management API.
@@ -32,6 +40,9 @@ type API struct {
 	st      store.Store
 	baseURL string
 	limiter *rateLimiter
+
+	keys              *keys.Manager
+	authServerChanged func(string)
 }
 
 // New returns the Management API.
@@ -40,13 +51,24 @@ func New(c Config) *API {
 	if limit <= 0 {
 		limit = DefaultRateLimit
 	}
+	km := c.Keys
+	if km == nil {
+		sealer, _ := c.Service.Sealer.(*keys.Sealer)
+		km = keys.NewManager(c.Service.Store, sealer, time.Now)
+	}
 	return &API{svc: c.Service, st: c.Service.Store, baseURL: strings.TrimRight(c.BaseURL, "/"),
-		limiter: newRateLimiter(limit, c.Service.Now)}
+		limiter: newRateLimiter(limit, c.Service.Now), keys: km, authServerChanged: c.AuthServerChanged}
 }
 
 // Mount registers every /api/v1 route on mux.
 func (a *API) Mount(mux *http.ServeMux) {
 	a.routeAPITokens(mux)
+	a.routeLogs(mux)
+	a.routeUsers(mux)
+	a.routeGroups(mux)
+	a.routeAuthServers(mux)
+	a.routeApps(mux)
+	a.routeClaims(mux)
 }
 
 // handlerFunc is a Management API handler: it writes a success itself and

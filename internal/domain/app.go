@@ -42,7 +42,9 @@ var grantsByType = map[string]struct{ allowed, defaults []string }{
 	AppTypeService: {[]string{GrantClientCredentials}, []string{GrantClientCredentials}},
 }
 
-// NewAppParams is what a caller supplies to register an app.
+// NewAppParams is what a caller supplies to register an app, or to
+// replace an app's settings (Service.UpdateApp): both go through the same
+// validation.
 type NewAppParams struct {
 	Name                   string
 	Type                   string
@@ -54,6 +56,12 @@ type NewAppParams struct {
 	// GrantTypes defaults by type: authorization_code and refresh_token for
 	// apps with users, client_credentials for service apps.
 	GrantTypes []string
+	// ResponseTypes defaults to code for apps with the authorization_code
+	// grant, and to none otherwise.
+	ResponseTypes []string
+	// PKCERequired defaults to true for public apps, which must require
+	// PKCE, and to false for confidential ones.
+	PKCERequired *bool
 	// JWKS (a JSON Web Key Set of public keys) or JWKSURI (an https URL
 	// serving one): exactly one of them for private_key_jwt, neither
 	// otherwise.
@@ -63,6 +71,18 @@ type NewAppParams struct {
 	// (encrypted with the master key) besides its hash; required for that
 	// method only.
 	Sealer SecretSealer
+	// ClientID chooses the client id (Okta: 6 to 100 characters); empty
+	// generates an Okta-style app id. The app id is the client id.
+	ClientID string
+	// ClientSecret chooses the secret (14 to 100 printable ASCII
+	// characters) of an app that has one; empty generates one of 256 bits.
+	ClientSecret string
+	// Settings are the descriptive Okta settings; empty ones take defaults.
+	Settings store.AppSettings
+	// Unassigned leaves the new app without assignments, so that only
+	// users assigned later may sign in to it. By default CreateApp assigns
+	// the Everyone group: every user may.
+	Unassigned bool
 }
 
 // NewApp is a registered app and its client secret, which is returned only
@@ -73,34 +93,61 @@ type NewApp struct {
 	ClientSecret string
 }
 
+// AppCreator stores a new app: what CreateApp needs of a store.
+type AppCreator interface {
+	CreateApp(ctx context.Context, app store.App) error
+}
+
 // CreateApp validates p, generates a client id and (for apps that
-// authenticate with a secret) a secret of at least 256 bits, and stores the
-// app with the secret hashed. A client_secret_jwt app gets a 384-bit secret
-// of 64 characters, enough key for HS512 (RFC 7518 §3.2), also stored
-// sealed; a private_key_jwt app has no secret at all.
-func CreateApp(ctx context.Context, st store.Apps, p NewAppParams, now time.Time) (NewApp, error) {
-	app, err := buildApp(p, now)
+// authenticate with a secret) a secret of at least 256 bits, and stores an
+// active app with the secret hashed, assigned to Everyone unless
+// p.Unassigned. A client_secret_jwt app gets a 384-bit secret of 64
+// characters, enough key for HS512 (RFC 7518 §3.2), also stored sealed; a
+// private_key_jwt app has no secret at all. It is the bootstrap path
+// (command line, demo, tests); the Management API goes through
+// Service.CreateApp.
+func CreateApp(ctx context.Context, st AppCreator, p NewAppParams, now time.Time) (NewApp, error) {
+	return createApp(ctx, st, p, store.StatusActive, now)
+}
+
+func createApp(ctx context.Context, st AppCreator, p NewAppParams, status string, now time.Time) (NewApp, error) {
+	app, err := buildApp(p, "", now)
 	if err != nil {
 		return NewApp{}, err
 	}
-	var secret string
+	app.Status, app.Created, app.LastUpdated = status, now, now
+	secret := p.ClientSecret
 	switch app.TokenEndpointAuthMethod {
 	case AuthMethodNone, AuthMethodPrivateKeyJWT:
 	case AuthMethodSecretJWT:
-		secret = RandomToken(48)
+		if secret == "" {
+			secret = RandomToken(48)
+		}
 		app.SecretHash = HashSecret(secret)
 		app.SecretSealed = p.Sealer.Seal([]byte(secret), app.ClientID)
 	default:
-		secret = RandomToken(32)
+		if secret == "" {
+			secret = RandomToken(32)
+		}
 		app.SecretHash = HashSecret(secret)
+	}
+	if !p.Unassigned {
+		app.GroupIDs = []string{store.EveryoneGroupID}
 	}
 	if err := st.CreateApp(ctx, app); err != nil {
 		return NewApp{}, err
 	}
+	app.GroupIDs = nil
+	if app.SecretHash != "" {
+		app.SecretHashes = []string{app.SecretHash}
+	}
 	return NewApp{App: app, ClientSecret: secret}, nil
 }
 
-func buildApp(p NewAppParams, now time.Time) (store.App, error) {
+// buildApp validates p and returns the app it describes, with defaults
+// filled in: clientID "" takes p.ClientID or a new id; an update passes
+// the app's own. Status, times and secrets are the caller's to set.
+func buildApp(p NewAppParams, clientID string, now time.Time) (store.App, error) {
 	var v ValidationError
 	name := strings.TrimSpace(p.Name)
 	if name == "" || len(name) > 100 {
@@ -110,8 +157,16 @@ func buildApp(p NewAppParams, now time.Time) (store.App, error) {
 	if p.PostLogoutRedirectURIs == nil {
 		p.PostLogoutRedirectURIs = []string{} // stored and shown as an empty list, never null
 	}
+	if clientID == "" {
+		clientID = p.ClientID
+		if clientID == "" {
+			clientID = NewID(PrefixApp)
+		} else if msg := checkClientID(clientID); msg != "" {
+			v.add("client_id", msg)
+		}
+	}
 	app := store.App{
-		ClientID: NewID(PrefixApp), Name: name, Type: p.Type, Status: store.StatusActive, Created: now,
+		ClientID: clientID, Name: name, Type: p.Type, LastUpdated: now,
 		RedirectURIs: p.RedirectURIs, PostLogoutRedirectURIs: p.PostLogoutRedirectURIs,
 		PKCERequired: public, TokenEndpointAuthMethod: p.AuthMethod,
 	}
@@ -131,13 +186,10 @@ func buildApp(p NewAppParams, now time.Time) (store.App, error) {
 			}
 		}
 	}
-	app.ResponseTypes = []string{}
-	if slices.Contains(app.GrantTypes, GrantAuthorizationCode) {
-		app.ResponseTypes = []string{"code"}
-		if len(p.RedirectURIs) == 0 {
-			v.add("redirect_uris", "at least one sign-in redirect URI is required")
-		}
+	if slices.Contains(app.GrantTypes, GrantAuthorizationCode) && len(p.RedirectURIs) == 0 {
+		v.add("redirect_uris", "at least one sign-in redirect URI is required")
 	}
+	app.ResponseTypes = checkResponseTypes(&v, p.ResponseTypes, app.GrantTypes)
 	if slices.Contains(app.GrantTypes, GrantRefreshToken) && !slices.Contains(app.GrantTypes, GrantAuthorizationCode) {
 		v.add("grant_types", "refresh_token needs authorization_code")
 	}
@@ -168,8 +220,80 @@ func buildApp(p NewAppParams, now time.Time) (store.App, error) {
 	case m == AuthMethodSecretJWT && p.Sealer == nil:
 		v.add("token_endpoint_auth_method", "client_secret_jwt needs the master key: the secret is stored sealed with it")
 	}
+	if p.PKCERequired != nil {
+		if public && !*p.PKCERequired {
+			v.add("pkce_required", "must be true for public clients (token_endpoint_auth_method none)")
+		}
+		app.PKCERequired = *p.PKCERequired || public
+	}
+	checkClientSecret(&v, p.ClientSecret, app.TokenEndpointAuthMethod)
 	checkClientKeys(&v, &app, p)
+	app.Settings = checkSettings(&v, p.Settings, p.Type)
 	return app, v.err()
+}
+
+// checkResponseTypes validates the response types against the grants and
+// returns them with the default filled in. Gatehouse answers /authorize
+// with codes only; "token" is accepted for client_credentials apps, which
+// never call /authorize, because Okta's tools register them so.
+func checkResponseTypes(v *ValidationError, given, grants []string) []string {
+	code := slices.Contains(grants, GrantAuthorizationCode)
+	if len(given) == 0 {
+		if code {
+			return []string{"code"}
+		}
+		return []string{}
+	}
+	out := []string{}
+	for _, rt := range given {
+		switch {
+		case slices.Contains(out, rt):
+		case rt == "code" && code, rt == "token" && !code && slices.Contains(grants, GrantClientCredentials):
+			out = append(out, rt)
+		case rt == "code":
+			v.add("response_types", "code needs the authorization_code grant")
+		default:
+			v.add("response_types", fmt.Sprintf("%q is not supported: Gatehouse issues authorization codes only (no implicit flow)", rt))
+		}
+	}
+	if code && !slices.Contains(out, "code") {
+		v.add("response_types", "must include code for the authorization_code grant")
+	}
+	return out
+}
+
+// checkClientID returns why id cannot be a chosen client id, or "" (Okta:
+// 6 to 100 of A-Z a-z 0-9 and $-_.+!*'(), and not ALL_CLIENTS).
+func checkClientID(id string) string {
+	if len(id) < 6 || len(id) > 100 {
+		return "must be 6 to 100 characters"
+	}
+	if id == "ALL_CLIENTS" {
+		return "ALL_CLIENTS is reserved"
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("$-_.+!*'(),", c)) {
+			return "may hold only letters, digits and $-_.+!*'(),"
+		}
+	}
+	return ""
+}
+
+// checkClientSecret validates a chosen secret: only for methods that use
+// one, 14 to 100 printable ASCII characters (Okta's rule), and 32 or more
+// for client_secret_jwt, whose secret is an HMAC key (RFC 7518 §3.2).
+func checkClientSecret(v *ValidationError, secret, method string) {
+	switch {
+	case secret == "":
+	case method == AuthMethodNone || method == AuthMethodPrivateKeyJWT:
+		v.add("client_secret", "this app authenticates with "+method+" and has no client secret")
+	case len(secret) < 14 || len(secret) > 100:
+		v.add("client_secret", "must be 14 to 100 characters")
+	case strings.IndexFunc(secret, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0:
+		v.add("client_secret", "must hold only printable ASCII characters, no spaces")
+	case method == AuthMethodSecretJWT && len(secret) < 32:
+		v.add("client_secret", "a client_secret_jwt secret is an HMAC key: at least 32 characters")
+	}
 }
 
 // checkRedirectURI returns why raw cannot be a redirect URI, or "".

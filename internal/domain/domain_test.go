@@ -3,6 +3,7 @@ package domain_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -317,10 +318,11 @@ func TestCreateUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := store.User{Login: "Alice@Example.com", Email: "Alice@Example.com", FirstName: "Alice", LastName: "Anders",
-		DisplayName: "Alice Anders", Status: store.StatusActive, Created: now, Updated: now}
+		DisplayName: "Alice Anders", Status: store.StatusActive, Created: now, Updated: now,
+		Activated: now, StatusChanged: now, PasswordChanged: now}
 	got := u
 	got.ID, got.PasswordHash = "", ""
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("user\n got %+v\nwant %+v", got, want)
 	}
 	if !strings.HasPrefix(u.ID, domain.PrefixUser) || len(u.ID) != 20 {

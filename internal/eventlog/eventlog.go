@@ -7,10 +7,6 @@ package eventlog
 
 import (
 	"context"
-	"log/slog"
-	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
@@ -18,6 +14,12 @@ import (
 // Recorder records events. *Log is the real one; tests may use others.
 type Recorder interface {
 	Record(ctx context.Context, e store.Event)
+}
+
+// Flusher is a Recorder that may hold events back: Flush writes every
+// event recorded before it was called. *Log is one.
+type Flusher interface {
+	Flush(ctx context.Context) error
 }
 
 // Request is what the System Log knows of the request being served.
@@ -48,54 +50,4 @@ func WithActor(ctx context.Context, a store.EventObject) context.Context {
 	req := RequestFrom(ctx)
 	req.Actor = a
 	return WithRequest(ctx, req)
-}
-
-// Log records events in a store.
-type Log struct {
-	st  store.Events
-	now func() time.Time
-}
-
-// New returns a Log writing to st.
-func New(st store.Events, now func() time.Time) *Log {
-	if now == nil {
-		now = time.Now
-	}
-	return &Log{st: st, now: now}
-}
-
-// Record completes e from the context and stores it.
-func (l *Log) Record(ctx context.Context, e store.Event) {
-	l.complete(ctx, &e)
-	if err := l.st.AppendEvents(context.WithoutCancel(ctx), []store.Event{e}); err != nil {
-		slog.WarnContext(ctx, "system log write failed", "event_type", e.EventType, "error", err)
-	}
-}
-
-func (l *Log) complete(ctx context.Context, e *store.Event) {
-	req := RequestFrom(ctx)
-	if e.UUID == "" {
-		e.UUID = uuid.Must(uuid.NewV7()).String()
-	}
-	if e.Published.IsZero() {
-		e.Published = l.now().UTC()
-	}
-	if e.Actor.ID == "" {
-		e.Actor = req.Actor
-	}
-	if e.ClientIP == "" {
-		e.ClientIP = req.IP
-	}
-	if e.UserAgent == "" {
-		e.UserAgent = req.UserAgent
-	}
-	if e.RequestID == "" {
-		e.RequestID = req.ID
-	}
-	if e.Severity == "" {
-		e.Severity = "INFO"
-	}
-	if e.Outcome == "" {
-		e.Outcome = "SUCCESS"
-	}
 }

@@ -2,9 +2,12 @@ package login
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/internal/apierr"
+	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
 	"github.com/gatehouse-auth/gatehouse/internal/httpx"
+	"github.com/gatehouse-auth/gatehouse/internal/store"
 	"github.com/gatehouse-auth/gatehouse/web"
 )
 
@@ -12,6 +15,8 @@ import (
 type Handler struct {
 	Sessions *Sessions
 	Pages    *web.Pages
+	// Events records sign-outs in the System Log; nil records nothing.
+	Events eventlog.Recorder
 }
 
 // Mount registers the sign-out routes.
@@ -48,9 +53,17 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 		h.Pages.RenderError(w, http.StatusForbidden, "invalid_request", "The form has expired. Go back, reload the page and try again.")
 		return
 	}
+	_, u, signedIn, err := h.Sessions.Current(r)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
 	if err := h.Sessions.End(r.Context(), w, r); err != nil {
 		h.internalError(w, r, err)
 		return
+	}
+	if signedIn && h.Events != nil {
+		h.Events.Record(r.Context(), SignOutEvent(r, u))
 	}
 	h.Pages.Render(w, http.StatusOK, "signedout.html", nil)
 }
@@ -61,4 +74,15 @@ func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err erro
 	e := apierr.Internal(err)
 	apierr.Log(r, e)
 	h.Pages.RenderError(w, e.Status(), e.Code(), e.Description)
+}
+
+// SignOutEvent is the System Log's user.session.end for u, signed out by
+// request r.
+func SignOutEvent(r *http.Request, u store.User) store.Event {
+	name := u.DisplayName
+	if name == "" {
+		name = strings.TrimSpace(u.FirstName + " " + u.LastName)
+	}
+	return store.Event{EventType: "user.session.end", DisplayMessage: "User logout from Okta", RequestURI: r.URL.Path,
+		Actor: store.EventObject{ID: u.ID, Type: "User", AlternateID: u.Login, DisplayName: name}}
 }

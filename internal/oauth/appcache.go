@@ -8,8 +8,8 @@ import (
 )
 
 // appCacheTTL bounds how long a replica trusts its copy of an app: a
-// change made elsewhere (a deactivation, a new redirect URI or secret)
-// takes effect within it, and the token and authorize paths skip a
+// change made elsewhere (a deactivation, a new redirect URI, a secret
+// deactivated) takes effect within it, and the token and authorize paths skip a
 // database read per request.
 const appCacheTTL = 5 * time.Second
 
@@ -29,6 +29,14 @@ func (h *Handler) app(ctx context.Context, clientID string) (store.App, error) {
 	if ok && now.Sub(c.loaded) < appCacheTTL && now.Sub(c.loaded) >= 0 {
 		return c.app, nil
 	}
+	return h.reloadApp(ctx, clientID, now)
+}
+
+// reloadApp reads an app from the store and caches it. Client
+// authentication calls it when a secret does not match the cached copy,
+// which may predate a secret just created or activated: a rotated-in
+// secret works at once, while a removed one lasts at most appCacheTTL.
+func (h *Handler) reloadApp(ctx context.Context, clientID string, now time.Time) (store.App, error) {
 	app, err := h.store.GetApp(ctx, clientID)
 	if err != nil {
 		return app, err

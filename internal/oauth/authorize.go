@@ -235,6 +235,23 @@ func (h *Handler) authorizeError(w http.ResponseWriter, r *http.Request, as *aut
 // issueCode stores a fresh code bound to the request and the session, and
 // sends it to the client.
 func (h *Handler) issueCode(w http.ResponseWriter, r *http.Request, as *authServer, req *authorizeRequest, ses store.Session, user store.User) {
+	target := &redirectTarget{redirectURI: req.redirectURI, responseMode: req.responseMode, state: req.state}
+	// Every path to a code (a live session, or a sign-in just done) comes
+	// here: only users assigned to the app, directly or through a group,
+	// get one.
+	if assigned, err := domain.UserAssigned(r.Context(), h.store, req.app.ClientID, user.ID); err != nil {
+		h.authorizeError(w, r, as, target, apierr.Internal(err))
+		return
+	} else if !assigned {
+		h.authorizeError(w, r, as, target, apierr.New(apierr.AccessDenied, "User is not assigned to the client application."))
+		return
+	}
+	// The access policy is judged here, before a code exists, and again at /token.
+	if _, aerr := h.policyRule(r.Context(), as, domain.PolicyRequest{ClientID: req.app.ClientID,
+		GrantType: domain.GrantAuthorizationCode, UserID: user.ID, Scopes: req.scopes}); aerr != nil {
+		h.authorizeError(w, r, as, &redirectTarget{redirectURI: req.redirectURI, responseMode: req.responseMode, state: req.state}, aerr)
+		return
+	}
 	now := h.now()
 	code := domain.RandomToken(32)
 	err := h.store.CreateCode(r.Context(), store.Code{
@@ -244,10 +261,10 @@ func (h *Handler) issueCode(w http.ResponseWriter, r *http.Request, as *authServ
 		AuthTime: ses.AuthTime, AMR: ses.AMR, AccessTokenJTI: domain.RandomToken(24),
 		ExpiresAt: now.Add(token.CodeLifetime), Created: now,
 	})
-	target := &redirectTarget{redirectURI: req.redirectURI, responseMode: req.responseMode, state: req.state}
 	if err != nil {
 		h.authorizeError(w, r, as, target, apierr.Internal(err))
 		return
 	}
+	h.recordCodeIssued(r, as, req, user)
 	h.respond(w, target, as.Issuer, url.Values{"code": {code}})
 }

@@ -55,8 +55,17 @@ func (h *Handler) authenticateClient(r *http.Request, params map[string]string) 
 		return app, apierr.Newf(apierr.InvalidClient,
 			"Client authentication failed: this client authenticates with %s.", app.TokenEndpointAuthMethod)
 	}
-	if method != domain.AuthMethodNone && !domain.SecretMatches(secret, app.SecretHash) {
-		return app, apierr.New(apierr.InvalidClient, "The client secret supplied for a confidential client is invalid.")
+	// Any ACTIVE secret will do, so that a secret can be rotated without
+	// downtime; every one is compared, in constant time.
+	if method != domain.AuthMethodNone && !domain.AppSecretMatches(secret, app) {
+		// The cached app may predate a secret just added: check the
+		// stored one before refusing.
+		fresh, err := h.reloadApp(r.Context(), clientID, h.now())
+		if err != nil || fresh.Status != store.StatusActive || fresh.TokenEndpointAuthMethod != method ||
+			!domain.AppSecretMatches(secret, fresh) {
+			return app, apierr.New(apierr.InvalidClient, "The client secret supplied for a confidential client is invalid.")
+		}
+		app = fresh
 	}
 	return app, nil
 }

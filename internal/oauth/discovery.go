@@ -33,7 +33,7 @@ var accessTokenClaims = []string{"ver", "jti", "iss", "aud", "iat", "exp", "cid"
 // carry any of them while a server switches algorithms (previous and next
 // keys may differ from the current one). RS256 alone unless the server was
 // switched.
-func (as *authServer) discovery(oidc bool, algs []string) wire.Discovery {
+func (as *authServer) discovery(oidc bool, algs, scopes []string) wire.Discovery {
 	d := wire.Discovery{
 		Issuer:                                as.Issuer,
 		AuthorizationEndpoint:                 as.Endpoints + "/authorize",
@@ -44,7 +44,7 @@ func (as *authServer) discovery(oidc bool, algs []string) wire.Discovery {
 		GrantTypesSupported:                   []string{domain.GrantAuthorizationCode, domain.GrantRefreshToken},
 		SubjectTypesSupported:                 []string{"public"},
 		IDTokenSigningAlgValuesSupported:      algs,
-		ScopesSupported:                       domain.StandardScopes,
+		ScopesSupported:                       scopes,
 		TokenEndpointAuthMethodsSupported:     clientAuthMethods,
 		ClaimsSupported:                       oidcClaims,
 		CodeChallengeMethodsSupported:         []string{"S256"},
@@ -69,18 +69,34 @@ func (as *authServer) discovery(oidc bool, algs []string) wire.Discovery {
 	return d
 }
 
-// documents renders both discovery documents once per server and set of
-// signing algorithms.
-func (as *authServer) documents(algs []string) (oidc, oauth []byte) {
-	key := strings.Join(algs, " ")
+// documents renders both discovery documents once per server, set of
+// signing algorithms and set of published scopes.
+func (as *authServer) documents(algs, scopes []string) (oidc, oauth []byte) {
+	key := strings.Join(algs, " ") + "|" + strings.Join(scopes, " ")
 	as.docMu.Lock()
 	defer as.docMu.Unlock()
 	if as.oidcDoc == nil || as.docAlgs != key {
-		as.oidcDoc, _ = json.Marshal(as.discovery(true, algs))
-		as.oauthDoc, _ = json.Marshal(as.discovery(false, algs))
+		as.oidcDoc, _ = json.Marshal(as.discovery(true, algs, scopes))
+		as.oauthDoc, _ = json.Marshal(as.discovery(false, algs, scopes))
 		as.docAlgs = key
 	}
 	return as.oidcDoc, as.oauthDoc
+}
+
+// publishedScopes are the scopes discovery lists: the OIDC scopes, then
+// the custom scopes whose metadataPublish is ALL_CLIENTS.
+func (h *Handler) publishedScopes(r *http.Request, as *authServer) ([]string, error) {
+	custom, err := h.customScopes(r.Context(), as.ID)
+	if err != nil {
+		return nil, err
+	}
+	scopes := domain.StandardScopes
+	for _, sc := range custom {
+		if sc.MetadataPublish == domain.PublishAllClients {
+			scopes = append(slices.Clip(scopes), sc.Name)
+		}
+	}
+	return scopes, nil
 }
 
 // serverDocuments renders the server's documents for its current keys.
@@ -90,7 +106,12 @@ func (h *Handler) serverDocuments(w http.ResponseWriter, r *http.Request, as *au
 		apierr.WriteJSON(w, r, apierr.Internal(err))
 		return nil, nil, false
 	}
-	oidc, oauth = as.documents(set.Algs())
+	scopes, err := h.publishedScopes(r, as)
+	if err != nil {
+		apierr.WriteJSON(w, r, apierr.Internal(err))
+		return nil, nil, false
+	}
+	oidc, oauth = as.documents(set.Algs(), scopes)
 	return oidc, oauth, true
 }
 

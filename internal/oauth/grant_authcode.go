@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/apierr"
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
@@ -39,9 +40,11 @@ func (h *Handler) authorizationCodeGrant(r *http.Request, req *tokenRequest) (wi
 	code, user, err := h.store.RedeemCode(r.Context(), domain.HashSecret(p["code"]), now)
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed):
+		h.recordReuse(r, req, "authorization code")
 		// Replay: whoever holds this code may be an attacker; the token the
 		// first exchange issued can no longer be trusted.
-		exp := code.Created.Add(token.CodeLifetime + token.AccessTokenLifetime)
+		// Kept as long as the longest access token a policy rule allows.
+		exp := code.Created.Add(token.CodeLifetime + domain.MaxAccessTokenMinutes*time.Minute)
 		if rerr := h.store.RevokeToken(r.Context(), "AT."+code.AccessTokenJTI, exp); rerr != nil {
 			return resp, apierr.Internal(rerr)
 		}
@@ -73,19 +76,29 @@ func (h *Handler) authorizationCodeGrant(r *http.Request, req *tokenRequest) (wi
 	case user.Status != store.StatusActive:
 		return resp, apierr.New(apierr.InvalidGrant, "The user is not active.")
 	}
+	rule, aerr := h.policyRule(r.Context(), req.as, domain.PolicyRequest{ClientID: req.app.ClientID,
+		GrantType: domain.GrantAuthorizationCode, UserID: user.ID, Scopes: code.Scopes})
+	if aerr != nil {
+		return resp, aerr
+	}
 	set, err := h.keys.Get(r.Context(), req.as.ID)
 	if err != nil {
 		return resp, apierr.Internal(err)
 	}
+	accessClaims, idClaims, aerr := h.tokenClaims(r, req, &user, code.Scopes, code.AMR)
+	if aerr != nil {
+		return resp, aerr
+	}
 	issued, err := token.Mint(set, token.Grant{
 		Issuer: req.as.Issuer, Audience: req.as.Audience, IDP: h.orgID, ClientID: req.app.ClientID, User: user,
 		Scopes: code.Scopes, AuthTime: code.AuthTime, AMR: code.AMR, Nonce: code.Nonce,
-		AccessTokenJTI: code.AccessTokenJTI,
+		AccessTokenJTI: code.AccessTokenJTI, AccessTokenLifetime: accessLifetime(rule),
+		AccessClaims: accessClaims, IDClaims: idClaims,
 	}, now)
 	if err != nil {
 		return resp, apierr.Internal(err)
 	}
-	refresh, aerr := h.issueRefreshToken(r, req, code.Hash, user, code.Scopes, code.AMR, code.AuthTime, code.AccessTokenJTI, now)
+	refresh, aerr := h.issueRefreshToken(r, req, rule, code.Hash, user, code.Scopes, code.AMR, code.AuthTime, code.AccessTokenJTI, issued.ExpiresAt, now)
 	if aerr != nil {
 		return resp, aerr
 	}

@@ -46,13 +46,24 @@ func (h *Handler) clientCredentialsGrant(r *http.Request, req *tokenRequest) (wi
 			return resp, apierr.New(apierr.InvalidScope, "One or more scopes are not configured for the authorization server resource.")
 		}
 	}
+	rule, aerr := h.policyRule(r.Context(), req.as, domain.PolicyRequest{ClientID: req.app.ClientID,
+		GrantType: domain.GrantClientCredentials, Scopes: scopes})
+	if aerr != nil {
+		return resp, aerr
+	}
 	set, err := h.keys.Get(r.Context(), req.as.ID)
 	if err != nil {
 		return resp, apierr.Internal(err)
 	}
+	// No user: user.* is null in the claims' expressions.
+	accessClaims, _, aerr := h.tokenClaims(r, req, nil, scopes, nil)
+	if aerr != nil {
+		return resp, aerr
+	}
 	issued, err := token.Mint(set, token.Grant{
 		Issuer: req.as.Issuer, Audience: req.as.Audience, ClientID: req.app.ClientID, Scopes: scopes,
-		AccessTokenJTI: domain.RandomToken(24),
+		AccessTokenJTI: domain.RandomToken(24), AccessTokenLifetime: accessLifetime(rule),
+		AccessClaims: accessClaims,
 	}, h.now())
 	if err != nil {
 		return resp, apierr.Internal(err)

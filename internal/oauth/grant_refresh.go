@@ -32,10 +32,16 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 	// omitted one does (RFC 6749 §6), not a token without scopes.
 	requested := req.params["scope"]
 	hasScope := strings.TrimSpace(requested) != ""
-	if hasScope {
+	needs, aerr := h.policyNeeds(r.Context(), req.as, req.app.ClientID, domain.GrantRefreshToken)
+	if aerr != nil {
+		return resp, aerr
+	}
+	var cur store.RefreshToken // read only when the scope or the policy needs it
+	if hasScope || needs.User || needs.Groups || needs.Scopes {
 		// Check a narrowed scope before rotating, so that a bad request does
 		// not spend the token.
-		cur, err := h.store.GetRefreshToken(r.Context(), hash)
+		var err error
+		cur, err = h.store.GetRefreshToken(r.Context(), hash)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return resp, apierr.Internal(err)
 		}
@@ -48,15 +54,25 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 			}
 		}
 	}
+	policyScopes := cur.Scopes
+	if hasScope {
+		policyScopes = uniqueFields(requested)
+	}
+	rule, aerr := h.policyRule(r.Context(), req.as, domain.PolicyRequest{ClientID: req.app.ClientID,
+		GrantType: domain.GrantRefreshToken, UserID: cur.UserID, Scopes: policyScopes})
+	if aerr != nil {
+		return resp, aerr
+	}
 	now := h.now()
 	nextValue := domain.RandomToken(32)
 	next := store.RefreshToken{
 		Hash: domain.HashSecret(nextValue), AccessTokenJTI: domain.RandomToken(24),
-		AccessTokenExpiresAt: now.Add(token.AccessTokenLifetime), Created: now, IdleExpiresAt: now.Add(token.RefreshIdleWindow),
+		AccessTokenExpiresAt: now.Add(effectiveAccessLifetime(rule)), Created: now, IdleExpiresAt: now.Add(refreshWindow(rule)),
 	}
 	old, user, err := h.store.RotateRefreshToken(r.Context(), hash, req.app.ClientID, req.as.ID, next, now, h.refreshGrace)
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed):
+		h.recordReuse(r, req, "refresh token")
 		// The store returns no token with ErrAlreadyUsed: log no family id.
 		slog.WarnContext(r.Context(), "refresh token reuse detected: grant revoked",
 			"client_id", req.app.ClientID, "auth_server", req.as.ID)
@@ -68,6 +84,12 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 	case user.Status != store.StatusActive:
 		return resp, apierr.New(apierr.InvalidGrant, invalidRefresh)
 	}
+	// A user unassigned from the app since the grant gets no more tokens.
+	if assigned, err := domain.UserAssigned(r.Context(), h.store, req.app.ClientID, user.ID); err != nil {
+		return resp, apierr.Internal(err)
+	} else if !assigned {
+		return resp, apierr.New(apierr.InvalidGrant, "The user is not assigned to the client application.")
+	}
 	scopes := old.Scopes
 	if hasScope {
 		scopes = uniqueFields(requested)
@@ -76,9 +98,15 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 	if err != nil {
 		return resp, apierr.Internal(err)
 	}
+	accessClaims, idClaims, aerr := h.tokenClaims(r, req, &user, scopes, old.AMR)
+	if aerr != nil {
+		return resp, aerr
+	}
 	issued, err := token.Mint(set, token.Grant{
 		Issuer: req.as.Issuer, Audience: req.as.Audience, IDP: h.orgID, ClientID: req.app.ClientID, User: user,
 		Scopes: scopes, AuthTime: old.AuthTime, AMR: old.AMR, AccessTokenJTI: next.AccessTokenJTI,
+		AccessTokenLifetime: accessLifetime(rule),
+		AccessClaims:        accessClaims, IDClaims: idClaims,
 	}, now)
 	if err != nil {
 		return resp, apierr.Internal(err)
@@ -91,8 +119,8 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 
 // issueRefreshToken starts a refresh token family for a new grant when the
 // client asked for offline_access and may use the refresh_token grant.
-func (h *Handler) issueRefreshToken(r *http.Request, req *tokenRequest, familyID string, user store.User,
-	scopes, amr []string, authTime time.Time, accessJTI string, now time.Time) (string, *apierr.Error) {
+func (h *Handler) issueRefreshToken(r *http.Request, req *tokenRequest, rule store.PolicyRule, familyID string, user store.User,
+	scopes, amr []string, authTime time.Time, accessJTI string, accessExp, now time.Time) (string, *apierr.Error) {
 	if !slices.Contains(scopes, domain.ScopeOfflineAccess) || !slices.Contains(req.app.GrantTypes, domain.GrantRefreshToken) {
 		return "", nil
 	}
@@ -100,10 +128,8 @@ func (h *Handler) issueRefreshToken(r *http.Request, req *tokenRequest, familyID
 	rt := store.RefreshToken{
 		Hash: domain.HashSecret(value), FamilyID: familyID, AuthServerID: req.as.ID, ClientID: req.app.ClientID,
 		UserID: user.ID, Scopes: scopes, AMR: amr, AuthTime: authTime, AccessTokenJTI: accessJTI,
-		AccessTokenExpiresAt: now.Add(token.AccessTokenLifetime), Created: now, IdleExpiresAt: now.Add(token.RefreshIdleWindow),
-	}
-	if req.as.ID == store.OrgServerID {
-		rt.ExpiresAt = now.Add(token.OrgRefreshLifetime)
+		AccessTokenExpiresAt: accessExp, Created: now, IdleExpiresAt: now.Add(refreshWindow(rule)),
+		ExpiresAt: refreshEnd(req.as, rule, now),
 	}
 	if err := h.store.CreateRefreshToken(r.Context(), rt); errors.Is(err, store.ErrAlreadyUsed) {
 		// The code was replayed while this exchange ran: the grant is void.

@@ -80,7 +80,11 @@ func (h *Handler) introspectJWT(r *http.Request, as *authServer, app store.App, 
 	if err != nil {
 		return introspection{}, err
 	}
-	if id, err := token.ParseIDTokenHint(set, raw, as.Issuer); err == nil {
+	parsed, err := token.ParseJWT(set, raw, as.Issuer, as.Audience, h.now())
+	if err != nil {
+		return introspection{}, nil
+	}
+	if id := parsed.ID; id != nil {
 		// An ID token is active for the client it was issued to until it expires.
 		if id.Aud != app.ClientID || id.Exp <= h.now().Unix() {
 			return introspection{}, nil
@@ -90,8 +94,8 @@ func (h *Handler) introspectJWT(r *http.Request, as *authServer, app store.App, 
 			Iat: id.Iat, Sub: id.Sub, Aud: id.Aud, Iss: id.Iss, Jti: id.Jti,
 		}, nil
 	}
-	c, err := token.ParseAccessToken(set, raw, as.Issuer, as.Audience, h.now())
-	if err != nil || c.Cid != app.ClientID {
+	c := parsed.Access
+	if c.Cid != app.ClientID {
 		return introspection{}, nil
 	}
 	revoked, err := h.store.IsTokenRevoked(r.Context(), c.Jti)

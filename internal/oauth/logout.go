@@ -60,6 +60,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, as *authServer)
 			h.logoutFailed(w, r, err)
 			return
 		}
+		h.recordSignOut(r, user)
 	}
 	if redirect == "" {
 		h.pages.Render(w, http.StatusOK, "signedout.html", nil)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/internal/apierr"
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
+	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
 	"github.com/gatehouse-auth/gatehouse/internal/keys"
 	"github.com/gatehouse-auth/gatehouse/internal/login"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
@@ -35,11 +36,14 @@ type Handler struct {
 	// clientKeys finds the public keys of private_key_jwt apps.
 	sealer     *keys.Sealer
 	clientKeys *clientKeys
+	// events records sign-ins, grants and revocations in the System Log.
+	events eventlog.Recorder
 
-	mu      sync.RWMutex
-	servers map[string]*authServer
-	scopes  map[string]cachedScopes
-	apps    map[string]cachedApp
+	mu       sync.RWMutex
+	servers  map[string]*authServer
+	scopes   map[string]cachedScopes
+	apps     map[string]cachedApp
+	policies map[string]cachedPolicies
 }
 
 // Config is what New needs.
@@ -57,6 +61,8 @@ type Config struct {
 	// sealed with the master key.
 	Sealer *keys.Sealer
 	Now    func() time.Time
+	// Events records the System Log; nil records nothing.
+	Events eventlog.Recorder
 }
 
 // New returns the protocol handler.
@@ -64,10 +70,12 @@ func New(c Config) *Handler {
 	h := &Handler{
 		store: c.Store, keys: c.Keys, sessions: c.Sessions, pages: c.Pages, baseURL: c.BaseURL,
 		orgID: orgID(c.BaseURL), now: c.Now, servers: map[string]*authServer{}, scopes: map[string]cachedScopes{}, apps: map[string]cachedApp{},
+		policies:     map[string]cachedPolicies{},
 		refreshGrace: c.RefreshGrace,
 		throttle:     login.NewThrottle(signInBurst, signInRefill, c.Now),
 		sealer:       c.Sealer,
 		clientKeys:   newClientKeys(c.Now),
+		events:       c.Events,
 	}
 	h.grants = map[string]grantHandler{
 		domain.GrantAuthorizationCode: h.authorizationCodeGrant,
@@ -148,6 +156,9 @@ type authServer struct {
 	docAlgs  string
 	oidcDoc  []byte
 	oauthDoc []byte
+	// claims caches the server's custom claims (claims.go); it goes when
+	// the entry does.
+	claims claimCache
 }
 
 type serverHandler func(w http.ResponseWriter, r *http.Request, as *authServer)

@@ -76,12 +76,14 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, as *authServer)
 		throttleGate{h.throttle, login, httpx.ClientIP(r)})
 	switch {
 	case errors.Is(err, domain.ErrThrottled):
+		h.recordSignIn(r, user, login, "RATE_LIMITED")
 		h.renderSignIn(w, r, as, req, login, http.StatusTooManyRequests, signInThrottled)
 		return
 	case err != nil:
 		h.authorizeError(w, r, as, target, apierr.Internal(err))
 		return
 	case !ok:
+		h.recordSignIn(r, user, login, "INVALID_CREDENTIALS")
 		h.renderSignIn(w, r, as, req, login, http.StatusUnauthorized, signInFailed)
 		return
 	}
@@ -90,5 +92,6 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, as *authServer)
 		h.authorizeError(w, r, as, target, apierr.Internal(err))
 		return
 	}
+	h.recordSignIn(r, user, login, "")
 	h.issueCode(w, r, as, req, ses, user)
 }

@@ -21,42 +21,49 @@ type tokenRequest struct {
 type grantHandler func(r *http.Request, req *tokenRequest) (wire.TokenResponse, *apierr.Error)
 
 // token serves POST /token (RFC 6749 §3.2): parse once, authenticate the
-// client, then dispatch on grant_type.
+// client, then dispatch on grant_type. Every outcome is recorded in the
+// System Log here, in one place for every grant.
 func (h *Handler) token(w http.ResponseWriter, r *http.Request, as *authServer) {
-	// An empty body may carry its parameters in the query, as Okta's
-	// management SDK sends them; a secret never may (RFC 6749 §2.3.1).
-	params, err := httpx.Params(r, true)
-	if err != nil {
-		apierr.WriteJSON(w, r, apierr.New(apierr.InvalidRequest, err.Error()))
-		return
-	}
-	if q := r.URL.Query(); q.Has("client_secret") {
-		apierr.WriteJSON(w, r, apierr.New(apierr.InvalidRequest, "The client secret must not be sent in the URL query."))
-		return
-	}
-	app, aerr := h.authenticateClient(r, params)
-	if aerr != nil {
-		apierr.WriteJSON(w, r, aerr)
-		return
-	}
-	grantType := params["grant_type"]
-	grant, ok := h.grants[grantType]
-	switch {
-	case grantType == "":
-		apierr.WriteJSON(w, r, apierr.New(apierr.InvalidRequest, "The 'grant_type' parameter is required."))
-		return
-	case !ok:
-		apierr.WriteJSON(w, r, apierr.New(apierr.UnsupportedGrantType, ""))
-		return
-	case !slices.Contains(app.GrantTypes, grantType):
-		apierr.WriteJSON(w, r, apierr.Newf(apierr.UnauthorizedClient,
-			"The client is not authorized to use the provided grant type. Configured grant types: %v.", app.GrantTypes))
-		return
-	}
-	resp, aerr := grant(r, &tokenRequest{params: params, app: app, as: as})
+	req, resp, aerr := h.grantToken(r, as)
+	h.recordGrant(r, as, req, resp, aerr)
 	if aerr != nil {
 		apierr.WriteJSON(w, r, aerr)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, resp)
+}
+
+// grantToken serves a token request. The request it returns is nil when
+// the parameters could not be read, and lacks the app when the client did
+// not authenticate.
+func (h *Handler) grantToken(r *http.Request, as *authServer) (*tokenRequest, wire.TokenResponse, *apierr.Error) {
+	var resp wire.TokenResponse
+	// An empty body may carry its parameters in the query, as Okta's
+	// management SDK sends them; a secret never may (RFC 6749 §2.3.1).
+	params, err := httpx.Params(r, true)
+	if err != nil {
+		return nil, resp, apierr.New(apierr.InvalidRequest, err.Error())
+	}
+	req := &tokenRequest{params: params, as: as}
+	if q := r.URL.Query(); q.Has("client_secret") {
+		return req, resp, apierr.New(apierr.InvalidRequest, "The client secret must not be sent in the URL query.")
+	}
+	app, aerr := h.authenticateClient(r, params)
+	if aerr != nil {
+		return req, resp, aerr
+	}
+	req.app = app
+	grantType := params["grant_type"]
+	grant, ok := h.grants[grantType]
+	switch {
+	case grantType == "":
+		return req, resp, apierr.New(apierr.InvalidRequest, "The 'grant_type' parameter is required.")
+	case !ok:
+		return req, resp, apierr.New(apierr.UnsupportedGrantType, "")
+	case !slices.Contains(app.GrantTypes, grantType):
+		return req, resp, apierr.Newf(apierr.UnauthorizedClient,
+			"The client is not authorized to use the provided grant type. Configured grant types: %v.", app.GrantTypes)
+	}
+	resp, aerr = grant(r, req)
+	return req, resp, aerr
 }

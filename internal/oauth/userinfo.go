@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -60,7 +62,48 @@ func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request, as *authServe
 		apierr.WriteJSON(w, r, apierr.Internal(err))
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, userClaims(user, claims.Scp))
+	info := userClaims(user, claims.Scp)
+	custom, err := h.userinfoClaims(r, as, user, claims.Cid, claims.Scp)
+	if err != nil {
+		apierr.WriteJSON(w, r, apierr.Internal(err))
+		return
+	}
+	if len(custom) == 0 {
+		httpx.WriteJSON(w, http.StatusOK, info)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, withCustomClaims(info, custom))
+}
+
+// userinfoClaims evaluates the server's IDENTITY claims for /userinfo:
+// every one whose scope condition the token meets, including those kept
+// out of the ID token (alwaysIncludeInToken false), as Okta does. The
+// access token carries no amr, so session.amr is null here.
+func (h *Handler) userinfoClaims(r *http.Request, as *authServer, user store.User, clientID string, scopes []string) (map[string]any, error) {
+	set, err := h.claimSet(r.Context(), as)
+	if err != nil || set.Empty() {
+		return nil, err
+	}
+	custom, errs := set.Evaluate(domain.ClaimsForUserinfo, scopes, h.claimEnv(r.Context(), &user, clientID, nil))
+	h.recordClaimFailures(r, as, clientID, errs)
+	return custom, nil
+}
+
+// withCustomClaims adds custom claims to the standard ones; a standard or
+// reserved claim is never replaced.
+func withCustomClaims(info wire.UserInfo, custom map[string]any) map[string]any {
+	out := map[string]any{}
+	if b, err := json.Marshal(info); err == nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber() // numbers come back exactly as they went
+		_ = dec.Decode(&out)
+	}
+	for k, v := range custom {
+		if _, taken := out[k]; !taken && !token.ReservedClaim(k) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // userClaims maps a user's profile onto the OIDC standard claims (OIDC Core

@@ -40,6 +40,10 @@ type Options struct {
 	// APIRateLimit is Management API requests per minute per API token; 0
 	// means admin.DefaultRateLimit.
 	APIRateLimit int
+	// Events is the System Log writer (eventlog.Start); the caller closes
+	// it once the server has stopped. When nil, New writes each event
+	// synchronously.
+	Events *eventlog.Log
 }
 
 // New returns the complete HTTP handler.
@@ -63,17 +67,24 @@ func New(o Options) (http.Handler, error) {
 		return nil, err
 	}
 
-	events := eventlog.New(o.Store, o.Now)
+	events := o.Events
+	if events == nil {
+		events = eventlog.New(o.Store, o.Now)
+	}
 	svc := &domain.Service{Store: o.Store, Events: events, Now: o.Now}
 	if o.Sealer != nil {
 		svc.Sealer = o.Sealer
 	}
 
 	mux := http.NewServeMux()
-	admin.New(admin.Config{Service: svc, BaseURL: o.BaseURL, RateLimit: o.APIRateLimit}).Mount(mux)
-	oauth.New(oauth.Config{Store: o.Store, Keys: km, Sessions: sessions, Pages: pages, BaseURL: o.BaseURL,
-		RefreshGrace: o.RefreshGrace, Sealer: o.Sealer, Now: o.Now}).Mount(mux)
-	(&login.Handler{Sessions: sessions, Pages: pages}).Mount(mux)
+	protocol := oauth.New(oauth.Config{Store: o.Store, Keys: km, Sessions: sessions, Pages: pages, BaseURL: o.BaseURL,
+		RefreshGrace: o.RefreshGrace, Sealer: o.Sealer, Now: o.Now, Events: events})
+	// The API shares the key manager and tells the protocol layer of its
+	// changes, so that they apply on this replica at once.
+	admin.New(admin.Config{Service: svc, BaseURL: o.BaseURL, RateLimit: o.APIRateLimit,
+		Keys: km, AuthServerChanged: protocol.InvalidateAuthServer}).Mount(mux)
+	protocol.Mount(mux)
+	(&login.Handler{Sessions: sessions, Pages: pages, Events: events}).Mount(mux)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", readyz(o.Store))

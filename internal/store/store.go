@@ -32,6 +32,7 @@ type Store interface {
 	Groups
 	APITokens
 	Events
+	Claims
 	// Ping reports whether the backend can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	// DeleteExpired removes expired codes (kept an hour past expiry for

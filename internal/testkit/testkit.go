@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
+	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
 	"github.com/gatehouse-auth/gatehouse/internal/keys"
 	"github.com/gatehouse-auth/gatehouse/internal/server"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
@@ -56,6 +57,9 @@ type Server struct {
 	APIToken string
 	// Service is the domain service over Store, for seeding tests.
 	Service *domain.Service
+	// Events is the server's System Log writer (Flush it to read events
+	// from the store directly).
+	Events *eventlog.Log
 }
 
 // Options tune Start.
@@ -116,16 +120,19 @@ func Start(t testing.TB, opts ...Options) *Server {
 	} else {
 		s.reload(t, ctx)
 	}
+	s.Events = eventlog.Start(st, o.Now, eventlog.Options{})
 	h, err := server.New(server.Options{Store: st, Sealer: sealer, BaseURL: s.URL, SessionLifetime: time.Hour, Now: o.Now,
-		RefreshGrace: o.RefreshGrace, APIRateLimit: o.APIRateLimit,
+		RefreshGrace: o.RefreshGrace, APIRateLimit: o.APIRateLimit, Events: s.Events,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
+		s.Events.Close(ctx)
 		t.Fatal(err)
 	}
 	s.HTTP.Config.Handler = h
 	s.HTTP.Start()
 	t.Cleanup(func() {
 		s.HTTP.Close()
+		s.Events.Close(context.Background()) // after the last request, before the database
 		st.Close()
 	})
 	return s

@@ -65,5 +65,51 @@ func FuzzParseAccessToken(f *testing.F) {
 				t.Fatalf("accepted an ID token that was not issued: %q", raw)
 			}
 		}
+		if p, err := token.ParseJWT(set, raw, issuer, "api://default", now); err == nil {
+			if (p.Access != nil) == (p.ID != nil) || (p.Access != nil && raw != good.AccessToken) || (p.ID != nil && raw != good.IDToken) {
+				t.Fatalf("ParseJWT accepted %q as %+v", raw, p)
+			}
+		}
 	})
+}
+
+// TestParseJWT: one parse tells an access token from an ID token, with
+// each kind's own checks.
+func TestParseJWT(t *testing.T) {
+	set := keySet(t)
+	now := time.Now()
+	good, err := token.Mint(set, token.Grant{
+		Issuer: issuer, Audience: "api://default", ClientID: "0oaclient", AccessTokenJTI: "jti",
+		User: store.User{ID: "00uuser", Login: "a@example.com"}, Scopes: []string{"openid"}, AuthTime: now,
+	}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, raw, audience string
+		at                  time.Time
+		want                string // access, id, or "" for refused
+	}{
+		{"access token", good.AccessToken, "api://default", now, "access"},
+		{"id token", good.IDToken, "api://default", now, "id"},
+		{"access token for another audience", good.AccessToken, "api://other", now, ""},
+		{"expired access token", good.AccessToken, "api://default", now.Add(2 * time.Hour), ""},
+		{"expired id token is still read", good.IDToken, "api://default", now.Add(2 * time.Hour), "id"},
+		{"tampered", good.AccessToken + "x", "api://default", now, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := token.ParseJWT(set, tc.raw, issuer, tc.audience, tc.at)
+			got := ""
+			switch {
+			case err != nil:
+			case p.Access != nil:
+				got = "access"
+			case p.ID != nil:
+				got = "id"
+			}
+			if got != tc.want {
+				t.Fatalf("got %q (%v), want %q", got, err, tc.want)
+			}
+		})
+	}
 }

@@ -166,6 +166,8 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) (in
 		// replay is still recognised and ends the family.
 		{`DELETE FROM refresh_tokens WHERE hash IN (SELECT hash FROM refresh_tokens WHERE idle_expires_at < ? LIMIT ?)`, now},
 		{`DELETE FROM client_assertions WHERE jti_hash IN (SELECT jti_hash FROM client_assertions WHERE expires_at < ? LIMIT ?)`, now},
+		// System Log events (published in milliseconds) past retention; their targets cascade.
+		{`DELETE FROM log_events WHERE uuid IN (SELECT uuid FROM log_events WHERE published < CAST(? AS BIGINT) * 1000 LIMIT ?)`, now.Add(-store.EventRetention)},
 	} {
 		res, err := s.exec(ctx, q.sql, q.cutoff.Unix(), limit)
 		if err != nil {

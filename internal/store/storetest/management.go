@@ -13,6 +13,12 @@ import (
 func RunManagement(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("APITokens", func(t *testing.T) { testAPITokens(t, newStore(t)) })
 	t.Run("EveryoneGroup", func(t *testing.T) { testEveryoneGroup(t, newStore(t)) })
+	t.Run("Directory", func(t *testing.T) { testDirectory(t, newStore(t)) })
+	t.Run("AppsAdmin", func(t *testing.T) { testAppsAdmin(t, newStore(t)) })
+	t.Run("Events", func(t *testing.T) { testEvents(t, newStore(t)) })
+	t.Run("EventRetention", func(t *testing.T) { testEventRetention(t, newStore(t)) })
+	t.Run("Authorization", func(t *testing.T) { testAuthorization(t, newStore(t)) })
+	t.Run("Claims", func(t *testing.T) { testClaims(t, newStore(t)) })
 }
 
 func testAPITokens(t *testing.T, st store.Store) {

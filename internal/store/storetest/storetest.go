@@ -88,10 +88,27 @@ func diff(t *testing.T, what string, got, want any) {
 	}
 }
 
-func normAuthServer(a store.AuthServer) store.AuthServer { a.Created = secs(a.Created); return a }
+func normAuthServer(a store.AuthServer) store.AuthServer {
+	a.Created = secs(a.Created)
+	if a.LastUpdated.IsZero() { // stored as Created when not given
+		a.LastUpdated = a.Created
+	}
+	if a.IssuerMode == "" {
+		a.IssuerMode = "ORG_URL"
+	}
+	a.LastUpdated = secs(a.LastUpdated)
+	return a
+}
 
 func normApp(a store.App) store.App {
 	a.Created = secs(a.Created)
+	if a.LastUpdated.IsZero() { // CreateApp stores the creation time
+		a.LastUpdated = a.Created
+	}
+	a.LastUpdated = secs(a.LastUpdated)
+	if len(a.SecretHashes) == 0 && a.SecretHash != "" { // reads list the one secret CreateApp stored
+		a.SecretHashes = []string{a.SecretHash}
+	}
 	a.RedirectURIs, a.PostLogoutRedirectURIs = norm(a.RedirectURIs), norm(a.PostLogoutRedirectURIs)
 	a.GrantTypes, a.ResponseTypes = norm(a.GrantTypes), norm(a.ResponseTypes)
 	return a
@@ -129,7 +146,14 @@ func normRefresh(rt store.RefreshToken) store.RefreshToken {
 	return rt
 }
 
-func normScope(sc store.Scope) store.Scope { sc.Created = secs(sc.Created); return sc }
+func normScope(sc store.Scope) store.Scope {
+	sc.Created = secs(sc.Created)
+	if sc.LastUpdated.IsZero() { // stored as Created when not given
+		sc.LastUpdated = sc.Created
+	}
+	sc.LastUpdated = secs(sc.LastUpdated)
+	return sc
+}
 
 // newRefresh is a live token of family familyID issued at created, with an
 // access token that lives an hour, an idle end a week and an absolute end
@@ -729,20 +753,20 @@ func testScopes(t *testing.T, st store.Store) {
 		t.Fatalf("ListScopes on an empty store = %+v", list)
 	}
 	// Created out of name order; names sort the same in any collation.
-	write := store.Scope{AuthServerID: "default", Name: "orders.write", Description: "Place orders",
+	write := store.Scope{ID: "scpwrite", AuthServerID: "default", Name: "orders.write", Description: "Place orders",
 		Consent: "REQUIRED", Default: false, MetadataPublish: "ALL_CLIENTS", Created: t0}
-	read := store.Scope{AuthServerID: "default", Name: "orders.read", Description: "Read \"your\" orders ✓",
+	read := store.Scope{ID: "scpread", AuthServerID: "default", Name: "orders.read", Description: "Read \"your\" orders ✓",
 		Consent: "IMPLICIT", Default: true, MetadataPublish: "NO_CLIENTS", Created: t0.Add(time.Second)}
-	admin := store.Scope{AuthServerID: "default", Name: "admin", Consent: "FLEXIBLE", Default: false,
+	admin := store.Scope{ID: "scpadmin", AuthServerID: "default", Name: "admin", Consent: "FLEXIBLE", Default: false,
 		MetadataPublish: "NO_CLIENTS", Created: t0.Add(2 * time.Second)}
 	for _, sc := range []store.Scope{write, read, admin} {
 		mustNil(t, "CreateScope "+sc.Name, st.CreateScope(ctx, sc))
 	}
 	dup := read
-	dup.Description, dup.Default, dup.Created = "another", false, t0.Add(time.Hour)
+	dup.ID, dup.Description, dup.Default, dup.Created = "scpdup", "another", false, t0.Add(time.Hour)
 	wantErr(t, "CreateScope duplicate name on one server", st.CreateScope(ctx, dup), store.ErrConflict)
 	elsewhere := read
-	elsewhere.AuthServerID, elsewhere.Description, elsewhere.Default = "aus2", "on another server", false
+	elsewhere.ID, elsewhere.AuthServerID, elsewhere.Description, elsewhere.Default = "scpelsewhere", "aus2", "on another server", false
 	mustNil(t, "CreateScope same name on another server", st.CreateScope(ctx, elsewhere))
 
 	list, err = st.ListScopes(ctx, "default")

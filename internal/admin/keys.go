@@ -1,0 +1,108 @@
+package admin
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/gatehouse-auth/gatehouse/internal/domain"
+	"github.com/gatehouse-auth/gatehouse/internal/store"
+)
+
+// Signing keys of a custom server (…/credentials/keys): public JWK fields
+// only, with Okta's status: ACTIVE signs, NEXT is published ahead of its
+// use, EXPIRED signed before the last rotation.
+
+var keyStatuses = map[string]string{store.KeyCurrent: "ACTIVE", store.KeyNext: "NEXT", store.KeyPrevious: "EXPIRED"}
+
+func (a *API) routeKeys(mux *http.ServeMux) {
+	const base = "/api/v1/authorizationServers/{as}/credentials"
+	a.route(mux, "GET "+base+"/keys", a.listKeys)
+	a.route(mux, "GET "+base+"/keys/{kid}", a.getKey)
+	a.route(mux, "POST "+base+"/lifecycle/keyRotate", a.rotateKeys)
+}
+
+// serverKeys renders the server's keys, ACTIVE first, then NEXT, then
+// EXPIRED.
+func (a *API) serverKeys(r *http.Request, asID string) ([]map[string]any, error) {
+	if _, err := a.svc.GetAuthServer(r.Context(), asID); err != nil {
+		return nil, found(err, asID, "AuthorizationServer")
+	}
+	set, err := a.keys.Get(r.Context(), asID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := a.st.ListSigningKeys(r.Context(), asID)
+	if err != nil {
+		return nil, err
+	}
+	status := map[string]string{}
+	for _, row := range rows {
+		status[row.KID] = keyStatuses[row.Status]
+	}
+	// The published key set holds exactly the public fields, in order.
+	var jwks struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := json.Unmarshal(set.JWKS, &jwks); err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(jwks.Keys))
+	for _, k := range jwks.Keys {
+		kid, _ := k["kid"].(string)
+		if status[kid] == "" {
+			continue // rotated away since the set was loaded
+		}
+		k["status"] = status[kid]
+		k["_links"] = map[string]Link{"self": a.link("/api/v1/authorizationServers/"+asID+"/credentials/keys/"+kid, "GET")}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
+	keys, err := a.serverKeys(r, r.PathValue("as"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, keys)
+}
+
+func (a *API) getKey(w http.ResponseWriter, r *http.Request) error {
+	kid := r.PathValue("kid")
+	keys, err := a.serverKeys(r, r.PathValue("as"))
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if k["kid"] == kid {
+			return writeJSON(w, http.StatusOK, k)
+		}
+	}
+	return notFound(kid, "AuthorizationServerJsonWebKey")
+}
+
+// rotateKeys rotates at once, as Okta's keyRotate does: the NEXT key
+// signs from now on, the ACTIVE one becomes EXPIRED (still published, so
+// the tokens it signed verify until the next rotation), and a new NEXT key
+// is published.
+func (a *API) rotateKeys(w http.ResponseWriter, r *http.Request) error {
+	asID := r.PathValue("as")
+	var in struct {
+		Use string `json:"use"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Use != "sig" {
+		return domain.Invalid("rotateKeys", "Invalid value specified for key 'use' parameter")
+	}
+	if err := a.svc.RotateAuthServerKeys(r.Context(), asID, a.keys.RotateForce); err != nil {
+		return found(err, asID, "AuthorizationServer")
+	}
+	a.changed(asID)
+	keys, err := a.serverKeys(r, asID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, keys)
+}

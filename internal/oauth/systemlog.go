@@ -1,0 +1,180 @@
+package oauth
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse-auth/gatehouse/internal/apierr"
+	"github.com/gatehouse-auth/gatehouse/internal/domain"
+	"github.com/gatehouse-auth/gatehouse/internal/login"
+	"github.com/gatehouse-auth/gatehouse/internal/oauth/wire"
+	"github.com/gatehouse-auth/gatehouse/internal/store"
+)
+
+// The protocol's System Log events, in Okta's names. Custom authorization
+// servers use the app.oauth2.as. names, the org server app.oauth2. ones.
+
+// record writes e to the System Log, completed with the request's path.
+func (h *Handler) record(r *http.Request, e store.Event) {
+	if h.events == nil {
+		return
+	}
+	e.RequestURI = r.URL.Path
+	h.events.Record(r.Context(), e)
+}
+
+// eventType is Okta's name of an OAuth event on as: suffix after
+// "app.oauth2.as." for a custom server, after "app.oauth2." for the org
+// server.
+func eventType(as *authServer, suffix string) string {
+	if as.ID == store.OrgServerID {
+		return "app.oauth2." + suffix
+	}
+	return "app.oauth2.as." + suffix
+}
+
+func clientObject(app store.App) store.EventObject {
+	return store.EventObject{ID: app.ClientID, Type: "PublicClientApp", AlternateID: app.Name, DisplayName: app.Name}
+}
+
+func userObject(u store.User) store.EventObject {
+	name := u.DisplayName
+	if name == "" {
+		name = strings.TrimSpace(u.FirstName + " " + u.LastName)
+	}
+	return store.EventObject{ID: u.ID, Type: "User", AlternateID: u.Login, DisplayName: name}
+}
+
+// refreshTokenID names a refresh token in the log without revealing it.
+func refreshTokenID(value string) string { return "RT." + domain.HashSecret(value)[:24] }
+
+// maxLoggedLogin bounds a login as typed into a failed sign-in.
+const maxLoggedLogin = 256
+
+// recordSignIn records a sign-in to the hosted page: user is the user who
+// signed in; on a failure (reason set) the actor is the login that was
+// tried, never anything about the password.
+func (h *Handler) recordSignIn(r *http.Request, user store.User, login, reason string) {
+	e := store.Event{EventType: "user.session.start", DisplayMessage: "User login to Okta"}
+	if reason == "" {
+		e.Actor = userObject(user)
+	} else {
+		if len(login) > maxLoggedLogin {
+			login = login[:maxLoggedLogin]
+		}
+		e.Actor = store.EventObject{ID: "unknown", Type: "User", AlternateID: login, DisplayName: "unknown"}
+		e.Outcome, e.Reason, e.Severity = "FAILURE", reason, "WARN"
+	}
+	h.record(r, e)
+}
+
+// recordSignOut records the end of a user's session.
+func (h *Handler) recordSignOut(r *http.Request, user store.User) {
+	h.record(r, login.SignOutEvent(r, user))
+}
+
+// recordCodeIssued records an authorization code sent to a client.
+func (h *Handler) recordCodeIssued(r *http.Request, as *authServer, req *authorizeRequest, user store.User) {
+	h.record(r, store.Event{
+		EventType: eventType(as, "authorize.code"), DisplayMessage: "OAuth2 authorization code request",
+		Actor: userObject(user), Targets: []store.EventObject{clientObject(req.app)},
+		Debug: map[string]string{"responseType": "code", "requestedScopes": strings.Join(req.scopes, " "),
+			"grantedScopes": strings.Join(req.scopes, " "), "responseMode": req.responseMode,
+			"authorizationServerId": as.ID, "authorizationServerName": as.Name},
+	})
+}
+
+// recordReuse records a code or refresh token presented again: the grant it
+// started is revoked.
+func (h *Handler) recordReuse(r *http.Request, req *tokenRequest, what string) {
+	h.record(r, store.Event{
+		EventType: eventType(req.as, "token.detect_reuse"), DisplayMessage: "OAuth2 " + what + " reuse detected",
+		Severity: "WARN", Outcome: "FAILURE", Reason: "REUSE_DETECTED", Actor: clientObject(req.app),
+		Targets: []store.EventObject{clientObject(req.app)},
+		Debug:   map[string]string{"grantType": req.params["grant_type"], "authorizationServerId": req.as.ID},
+	})
+}
+
+// accessTokenFacts are the claims of an issued access token the log needs.
+type accessTokenFacts struct {
+	Jti string `json:"jti"`
+	UID string `json:"uid"`
+	Sub string `json:"sub"`
+}
+
+// jwtFacts decodes the payload of a JWT this server has just signed.
+func jwtFacts(jwt string, v any) bool {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	return err == nil && json.Unmarshal(payload, v) == nil
+}
+
+// recordGrant records the outcome of a token request: on success one event
+// per token issued, on failure one token.grant event whose reason is the
+// OAuth error code. req may be nil or lack the app when the request failed
+// before the client was known.
+func (h *Handler) recordGrant(r *http.Request, as *authServer, req *tokenRequest, resp wire.TokenResponse, aerr *apierr.Error) {
+	if h.events == nil {
+		return
+	}
+	debug := map[string]string{"authorizationServerId": as.ID, "authorizationServerName": as.Name}
+	var client store.EventObject
+	if req != nil {
+		debug["grantType"] = req.params["grant_type"]
+		debug["requestedScopes"] = req.params["scope"]
+		if req.app.ClientID != "" {
+			client = clientObject(req.app)
+			debug["clientAuthType"] = req.app.TokenEndpointAuthMethod
+		} else if id := req.params["client_id"]; id != "" && len(id) <= 128 {
+			client = store.EventObject{ID: id, Type: "PublicClientApp"}
+		}
+	}
+	if aerr != nil {
+		e := store.Event{EventType: eventType(as, "token.grant"), DisplayMessage: "OAuth2 token request failed",
+			Severity: "WARN", Outcome: "FAILURE", Reason: aerr.Code(), Debug: debug}
+		if client.ID != "" {
+			e.Actor, e.Targets = client, []store.EventObject{client}
+		}
+		h.record(r, e)
+		return
+	}
+	debug["grantedScopes"] = resp.Scope
+	var at accessTokenFacts
+	jwtFacts(resp.AccessToken, &at)
+	actor := client
+	if at.UID != "" {
+		actor = store.EventObject{ID: at.UID, Type: "User", AlternateID: at.Sub}
+	}
+	grant := func(suffix, message string, token store.EventObject) {
+		h.record(r, store.Event{EventType: eventType(as, "token.grant."+suffix), DisplayMessage: message,
+			Actor: actor, Targets: []store.EventObject{client, token}, Debug: debug})
+	}
+	grant("access_token", "OAuth2 access token is granted",
+		store.EventObject{ID: at.Jti, Type: "access_token", AlternateID: "Access Token", DisplayName: "Access Token"})
+	if resp.IDToken != "" {
+		var id struct {
+			Jti string `json:"jti"`
+		}
+		jwtFacts(resp.IDToken, &id)
+		grant("id_token", "OAuth2 id token is granted",
+			store.EventObject{ID: id.Jti, Type: "id_token", AlternateID: "ID Token", DisplayName: "ID Token"})
+	}
+	if resp.RefreshToken != "" {
+		grant("refresh_token", "OAuth2 refresh token is granted",
+			store.EventObject{ID: refreshTokenID(resp.RefreshToken), Type: "refresh_token", AlternateID: "Refresh Token", DisplayName: "Refresh Token"})
+	}
+}
+
+// recordRevoke records a token revoked at /revoke.
+func (h *Handler) recordRevoke(r *http.Request, as *authServer, app store.App, token store.EventObject) {
+	h.record(r, store.Event{
+		EventType: eventType(as, "token.revoke"), DisplayMessage: "OAuth2 token revocation request",
+		Actor: clientObject(app), Targets: []store.EventObject{clientObject(app), token},
+		Debug: map[string]string{"authorizationServerId": as.ID, "tokenType": token.Type},
+	})
+}
