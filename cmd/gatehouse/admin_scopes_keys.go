@@ -20,7 +20,11 @@ func scopesAdd(env cmdEnv, args []string) error {
 	return adminCommand(env, "scopes add", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&p.AuthServerID, "auth-server", domain.DefaultServerID, "custom authorization server `id`")
 		fs.StringVar(&p.Name, "name", "", "scope name, e.g. orders:read (required)")
+		fs.StringVar(&p.DisplayName, "display-name", "", "name shown on a consent page")
 		fs.StringVar(&p.Description, "description", "", "what the scope allows")
+		fs.StringVar(&p.Consent, "consent", domain.ConsentImplicit, "IMPLICIT, REQUIRED or FLEXIBLE")
+		fs.StringVar(&p.MetadataPublish, "metadata-publish", domain.PublishNoClients,
+			"ALL_CLIENTS lists the scope in discovery's scopes_supported; NO_CLIENTS does not")
 		fs.BoolVar(&p.Default, "default", false, "grant it to client_credentials requests that name no scope")
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
 	}, func(st *sqlstore.Store) error {
@@ -31,20 +35,23 @@ func scopesAdd(env cmdEnv, args []string) error {
 		if asJSON {
 			return writeJSON(env.stdout, scopeView(sc))
 		}
-		fmt.Fprintf(env.stdout, "scope %s added to authorization server %s\n", sc.Name, sc.AuthServerID)
+		fmt.Fprintf(env.stdout, "scope %s (%s) added to authorization server %s\n", sc.Name, sc.ID, sc.AuthServerID)
 		return nil
 	})
 }
 
 type scopeJSON struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Default     bool   `json:"default"`
-	Consent     string `json:"consent"`
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	DisplayName     string `json:"displayName"`
+	Description     string `json:"description"`
+	Default         bool   `json:"default"`
+	Consent         string `json:"consent"`
+	MetadataPublish string `json:"metadataPublish"`
 }
 
 func scopeView(sc store.Scope) scopeJSON {
-	return scopeJSON{sc.Name, sc.Description, sc.Default, sc.Consent}
+	return scopeJSON{sc.ID, sc.Name, sc.DisplayName, sc.Description, sc.Default, sc.Consent, sc.MetadataPublish}
 }
 
 func scopesList(env cmdEnv, args []string) error {
@@ -66,9 +73,9 @@ func scopesList(env cmdEnv, args []string) error {
 			return writeJSON(env.stdout, out)
 		}
 		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tDEFAULT\tDESCRIPTION")
+		fmt.Fprintln(tw, "ID\tNAME\tDEFAULT\tPUBLISHED\tDESCRIPTION")
 		for _, sc := range out {
-			fmt.Fprintf(tw, "%s\t%v\t%s\n", sc.Name, sc.Default, sc.Description)
+			fmt.Fprintf(tw, "%s\t%s\t%v\t%v\t%s\n", sc.ID, sc.Name, sc.Default, sc.MetadataPublish == domain.PublishAllClients, sc.Description)
 		}
 		return tw.Flush()
 	})

@@ -54,7 +54,11 @@ func New(c Config) *API {
 	km := c.Keys
 	if km == nil {
 		sealer, _ := c.Service.Sealer.(*keys.Sealer)
-		km = keys.NewManager(c.Service.Store, sealer, time.Now)
+		now := c.Service.Now
+		if now == nil {
+			now = time.Now
+		}
+		km = keys.NewManager(c.Service.Store, sealer, now)
 	}
 	return &API{svc: c.Service, st: c.Service.Store, baseURL: strings.TrimRight(c.BaseURL, "/"),
 		limiter: newRateLimiter(limit, c.Service.Now), keys: km, authServerChanged: c.AuthServerChanged}

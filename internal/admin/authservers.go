@@ -232,10 +232,10 @@ func (a *API) replaceAuthServer(w http.ResponseWriter, r *http.Request) error {
 		return found(err, id, "AuthorizationServer")
 	}
 	as, err := a.svc.ReplaceAuthServer(r.Context(), id, in.params())
-	a.changed(id)
 	if err != nil {
 		return found(err, id, "AuthorizationServer")
 	}
+	defer a.changed(id)
 	if in.Status != "" && in.Status != as.Status {
 		if err := a.svc.SetAuthServerActive(r.Context(), id, in.Status == store.StatusActive); err != nil {
 			return err

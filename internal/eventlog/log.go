@@ -18,6 +18,7 @@ const (
 	DefaultQueueSize = 4096
 	DefaultBatchSize = 200
 	DefaultInterval  = 100 * time.Millisecond
+	DefaultMaxWait   = 250 * time.Millisecond
 	// writeTimeout bounds one write, so that a database that stops
 	// answering cannot stall the writer (or Close) indefinitely.
 	writeTimeout = 10 * time.Second
@@ -31,22 +32,30 @@ type Options struct {
 	BatchSize int
 	// Interval is the longest an event waits before it is written.
 	Interval time.Duration
+	// MaxWait is how long Record waits for room in a full queue before
+	// it drops the event.
+	MaxWait time.Duration
 }
 
 // Log records events in a store. A Log made by New writes each event as it
 // is recorded; one made by Start hands events to a background writer that
 // stores them in batches, one transaction each, and must be closed.
 //
-// When the writer's queue is full, Record writes the event itself, in the
-// request that records it: the System Log is an audit trail, so a burst
-// slows the requests that cause it rather than losing events. Events are
-// lost only when the database refuses them; each loss is logged and
-// counted (Failed).
+// When the writer's queue is full, Record waits up to MaxWait for room: a
+// burst slows the requests that cause it down to the pace of batched
+// writes, and loses nothing. Writing the event in the request instead would
+// turn one batch into many one-event transactions, competing with the
+// writer for the database just when it is behind. Only when the writer
+// stays stuck past MaxWait (the database is down or stalled) is the event
+// dropped, counted (Dropped) and warned about; until the writer succeeds
+// again, further events are dropped at once rather than each making its
+// request wait. Events the database refuses are counted too (Failed).
 type Log struct {
 	st       store.Events
 	now      func() time.Time
 	batch    int
 	interval time.Duration
+	maxWait  time.Duration
 
 	// mu guards closed against Record sending on queue while Close
 	// closes it; Record holds it shared, so records do not wait on each
@@ -57,8 +66,18 @@ type Log struct {
 	flushes chan chan struct{}
 	done    chan struct{}
 
-	failed atomic.Int64
+	failed  atomic.Int64
+	dropped atomic.Int64
+	// stalled is set when a Record gave up waiting, and cleared by the
+	// writer's next successful write.
+	stalled atomic.Bool
+	// lastDropWarn is when a drop was last warned about (unix ns), so a
+	// long outage warns every dropWarnEvery, not once per event.
+	lastDropWarn atomic.Int64
 }
+
+// dropWarnEvery spaces the warnings about dropped events.
+const dropWarnEvery = 10 * time.Second
 
 // New returns a Log that writes each event synchronously, for tools and
 // short-lived processes. Close is a no-op on it.
@@ -82,7 +101,10 @@ func Start(st store.Events, now func() time.Time, o Options) *Log {
 	if o.Interval <= 0 {
 		o.Interval = DefaultInterval
 	}
-	l.batch, l.interval = o.BatchSize, o.Interval
+	if o.MaxWait <= 0 {
+		o.MaxWait = DefaultMaxWait
+	}
+	l.batch, l.interval, l.maxWait = o.BatchSize, o.Interval, o.MaxWait
 	l.queue = make(chan store.Event, o.QueueSize)
 	l.flushes = make(chan chan struct{})
 	l.done = make(chan struct{})
@@ -96,17 +118,51 @@ func (l *Log) Record(ctx context.Context, e store.Event) {
 	l.complete(ctx, &e)
 	if l.queue != nil {
 		l.mu.RLock()
-		if !l.closed {
-			select {
-			case l.queue <- e:
-				l.mu.RUnlock()
-				return
-			default: // full: write it here, below
+		closed := l.closed
+		if !closed {
+			queued := l.enqueue(e)
+			l.mu.RUnlock()
+			if !queued {
+				l.drop(e)
 			}
+			return
 		}
 		l.mu.RUnlock()
 	}
+	// Synchronous, or closed: a request finishing during shutdown still
+	// has its event written.
 	l.write(context.WithoutCancel(ctx), []store.Event{e})
+}
+
+// enqueue hands e to the writer, waiting up to maxWait for room unless the
+// writer is known to be stuck. The caller holds mu shared.
+func (l *Log) enqueue(e store.Event) bool {
+	select {
+	case l.queue <- e:
+		return true
+	default:
+	}
+	if l.stalled.Load() {
+		return false
+	}
+	t := time.NewTimer(l.maxWait)
+	defer t.Stop()
+	select {
+	case l.queue <- e:
+		return true
+	case <-t.C:
+		l.stalled.Store(true)
+		return false
+	}
+}
+
+func (l *Log) drop(e store.Event) {
+	n := l.dropped.Add(1)
+	now := time.Now().UnixNano()
+	last := l.lastDropWarn.Load()
+	if now-last >= int64(dropWarnEvery) && l.lastDropWarn.CompareAndSwap(last, now) {
+		slog.Warn("system log queue full: events dropped", "dropped_total", n, "event_type", e.EventType, "uuid", e.UUID)
+	}
 }
 
 // Flush writes every event recorded before it was called, so that a reader
@@ -152,8 +208,12 @@ func (l *Log) Close(ctx context.Context) error {
 	}
 }
 
-// Failed is how many events could not be stored since the Log started.
+// Failed is how many events the database refused since the Log started.
 func (l *Log) Failed() int64 { return l.failed.Load() }
+
+// Dropped is how many events were dropped because the writer's queue
+// stayed full.
+func (l *Log) Dropped() int64 { return l.dropped.Load() }
 
 // run is the writer: it collects events and writes a batch when it is
 // full, when its oldest event has waited an interval, on Flush, and at
@@ -226,6 +286,7 @@ func (l *Log) write(ctx context.Context, events []store.Event) {
 	defer cancel()
 	err := l.st.AppendEvents(ctx, events)
 	if err == nil {
+		l.stalled.Store(false)
 		return
 	}
 	if len(events) > 1 && !errors.Is(err, store.ErrUnavailable) && ctx.Err() == nil {

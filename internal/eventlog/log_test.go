@@ -203,20 +203,57 @@ func TestCloseWritesQueuedAndLater(t *testing.T) {
 	}
 }
 
-func TestFullQueueWritesInRequest(t *testing.T) {
+func TestFullQueueWaitsForRoom(t *testing.T) {
 	st := &memEvents{gate: make(chan struct{}), entered: make(chan struct{})}
-	l := eventlog.Start(st, nil, eventlog.Options{QueueSize: 1, BatchSize: 1, Interval: time.Hour})
+	l := eventlog.Start(st, nil, eventlog.Options{QueueSize: 1, BatchSize: 1, Interval: time.Hour, MaxWait: 10 * time.Second})
 	record(l, "first") // taken by the writer, which blocks in the store
 	<-st.entered
-	record(l, "queued")   // fills the queue
-	record(l, "overflow") // written here, at once
-	if got := st.types(); !slices.Equal(got, []string{"overflow"}) {
-		t.Fatalf("with a full queue, stored %v, want the overflow written synchronously", got)
+	record(l, "second") // fills the queue
+	time.AfterFunc(50*time.Millisecond, func() { close(st.gate) })
+	start := time.Now()
+	record(l, "third") // waits until the writer makes room
+	if waited := time.Since(start); waited < 40*time.Millisecond {
+		t.Fatalf("Record returned after %v with a full queue: it should have waited for room", waited)
 	}
-	close(st.gate)
 	closeLog(t, l)
-	if got := st.types(); len(got) != 3 || l.Failed() != 0 {
-		t.Fatalf("stored %v, failed %d: nothing may be lost", got, l.Failed())
+	if got := st.types(); !slices.Equal(got, []string{"first", "second", "third"}) || l.Dropped() != 0 {
+		t.Fatalf("stored %v, dropped %d: nothing may be lost", got, l.Dropped())
+	}
+}
+
+func TestStuckWriterDropsAndWarns(t *testing.T) {
+	logs := captureLogs(t)
+	st := &memEvents{gate: make(chan struct{}), entered: make(chan struct{})}
+	const maxWait = 100 * time.Millisecond
+	l := eventlog.Start(st, nil, eventlog.Options{QueueSize: 1, BatchSize: 1, Interval: time.Hour, MaxWait: maxWait})
+	record(l, "first")
+	<-st.entered
+	record(l, "second")
+	start := time.Now()
+	record(l, "dropped1") // waits maxWait, then gives up
+	if waited := time.Since(start); waited < maxWait {
+		t.Fatalf("gave up after %v, before MaxWait", waited)
+	}
+	start = time.Now()
+	record(l, "dropped2") // the writer is known stuck: no second wait
+	if waited := time.Since(start); waited >= maxWait {
+		t.Fatalf("a second event waited %v for a stuck writer", waited)
+	}
+	if l.Dropped() != 2 {
+		t.Fatalf("Dropped() = %d, want 2", l.Dropped())
+	}
+	if out := logs.String(); strings.Count(out, "system log queue full") != 1 || !strings.Contains(out, "event_type=dropped1") {
+		t.Fatalf("want one warning about the drops, got %q", out)
+	}
+	// Once the writer succeeds again, events queue normally.
+	close(st.gate)
+	if err := l.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	record(l, "after")
+	closeLog(t, l)
+	if got := st.types(); !slices.Equal(got, []string{"first", "second", "after"}) || l.Dropped() != 2 {
+		t.Fatalf("stored %v, dropped %d", got, l.Dropped())
 	}
 }
 
