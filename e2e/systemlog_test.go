@@ -179,7 +179,7 @@ func testSystemLogFlow(t *testing.T, s *testkit.Server) {
 		t.Fatalf("revoke: %v %v", resp, err)
 	}
 	// A failure on the org server.
-	if status, bad := postToken(t, s, s.URL+"/oauth2/v1/token", url.Values{"grant_type": {"password"}}); status != http.StatusBadRequest || bad.Error != "unsupported_grant_type" {
+	if status, bad := postToken(t, s, s.URL+"/oauth2/v1/token", url.Values{"grant_type": {"password"}, "scope": {strings.Repeat("s", 2000)}}); status != http.StatusBadRequest || bad.Error != "unsupported_grant_type" {
 		t.Fatalf("org server password grant: %d %+v", status, bad)
 	}
 	// Sign out.
@@ -280,7 +280,8 @@ func testSystemLogFlow(t *testing.T, s *testkit.Server) {
 	})
 	t.Run("org server failure", func(t *testing.T) {
 		e := one("app.oauth2.token.grant", nil)
-		if e.reason() != "unsupported_grant_type" || e.Actor.ID != s.WebApp.ClientID {
+		// What the caller sent is kept, within a bound.
+		if e.reason() != "unsupported_grant_type" || e.Actor.ID != s.WebApp.ClientID || len(e.DebugContext.DebugData["requestedScopes"]) != 512 {
 			t.Fatalf("%+v", e)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -224,5 +225,71 @@ func TestServiceAppNeedsNoAssignment(t *testing.T) {
 	json.NewDecoder(resp.Body).Decode(&out)
 	if resp.StatusCode != http.StatusOK || out["access_token"] == nil {
 		t.Fatalf("service app: %d %v", resp.StatusCode, out)
+	}
+}
+
+// Every change to an app, its secrets and its assignments is in the
+// System Log, with the app (and the user or group) as targets.
+func TestAppEvents(t *testing.T) {
+	s := testkit.Start(t)
+	var app appOut
+	s.API(t, "POST", "/api/v1/apps", webAppBody("Logged")).JSON(t, &app)
+	base := "/api/v1/apps/" + app.ID
+	s.API(t, "PUT", base, webAppBody("Logged"))
+	var sec secretOut
+	s.API(t, "POST", base+"/credentials/secrets", nil).JSON(t, &sec)
+	s.API(t, "POST", base+"/credentials/secrets/"+sec.ID+"/lifecycle/deactivate", nil)
+	s.API(t, "POST", base+"/credentials/secrets/"+sec.ID+"/lifecycle/activate", nil)
+	s.API(t, "POST", base+"/credentials/secrets/"+sec.ID+"/lifecycle/deactivate", nil)
+	s.API(t, "DELETE", base+"/credentials/secrets/"+sec.ID, nil)
+	s.API(t, "POST", base+"/users", map[string]any{"id": s.User.ID})
+	s.API(t, "DELETE", base+"/users/"+s.User.ID, nil)
+	s.API(t, "PUT", base+"/groups/"+store.EveryoneGroupID, nil)
+	s.API(t, "DELETE", base+"/groups/"+store.EveryoneGroupID, nil)
+	s.API(t, "POST", base+"/lifecycle/deactivate", nil)
+	s.API(t, "POST", base+"/lifecycle/activate", nil)
+	s.API(t, "POST", base+"/lifecycle/deactivate", nil)
+	if r := s.API(t, "DELETE", base, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	want := map[string]string{ // event type: the second target's type, if any
+		"application.lifecycle.create": "", "application.lifecycle.update": "", "application.lifecycle.activate": "",
+		"application.lifecycle.deactivate": "", "application.lifecycle.delete": "",
+		"app.oauth2.credentials.lifecycle.create": "", "app.oauth2.credentials.lifecycle.activate": "",
+		"app.oauth2.credentials.lifecycle.deactivate": "", "app.oauth2.credentials.lifecycle.delete": "",
+		"application.user_membership.add": "User", "application.user_membership.remove": "User",
+		"group.application_assignment.add": "UserGroup", "group.application_assignment.remove": "UserGroup",
+	}
+	var events []store.Event
+	for range 50 { // the recorder may write after the answer
+		var err error
+		events, err = s.Store.ListEvents(t.Context(), store.EventQuery{Until: time.Now().Add(time.Hour), Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range events {
+			if _, ok := want[e.EventType]; ok && len(e.Targets) > 0 && e.Targets[0].ID == app.ID {
+				n++
+			}
+		}
+		if n >= len(want) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for eventType, second := range want {
+		i := slices.IndexFunc(events, func(e store.Event) bool { return e.EventType == eventType })
+		if i < 0 {
+			t.Errorf("no %s event", eventType)
+			continue
+		}
+		e := events[i]
+		if app := e.Targets[0]; app.Type != "AppInstance" || app.AlternateID != "Logged" || app.DisplayName != "Logged" {
+			t.Errorf("%s: app target %+v", eventType, app)
+		}
+		if second != "" && (len(e.Targets) != 2 || e.Targets[1].Type != second) {
+			t.Errorf("%s: targets %+v, want a %s second", eventType, e.Targets, second)
+		}
 	}
 }

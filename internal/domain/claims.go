@@ -35,18 +35,19 @@ const (
 	maxGroupFilterLength = 1024
 )
 
-// reservedClaimNames are the claims Gatehouse sets itself, which a custom
-// claim may never take. It must equal token.ReservedClaim (the token
-// package depends on this one, so it cannot be imported); a test keeps
-// them the same.
-var reservedClaimNames = []string{
-	"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "auth_time", "nonce", "acr", "amr", "azp", "at_hash",
-	"c_hash", "s_hash", "cid", "uid", "scp", "ver", "idp", "sid", "cnf", "client_id", "scope", "token_type",
-	"active", "username",
+// reservedClaims are the claims Gatehouse sets itself or the JWT and OIDC
+// specs define: a custom claim may never take one, and token minting never
+// lets one be replaced.
+var reservedClaims = map[string]bool{
+	"iss": true, "sub": true, "aud": true, "exp": true, "nbf": true, "iat": true, "jti": true, "auth_time": true,
+	"nonce": true, "acr": true, "amr": true, "azp": true, "at_hash": true, "c_hash": true, "s_hash": true,
+	"cid": true, "uid": true, "scp": true, "ver": true, "idp": true, "sid": true, "cnf": true, "client_id": true,
+	"scope": true, "token_type": true, "active": true, "username": true,
 }
 
-// ReservedClaimNames lists the claim names a custom claim may not have.
-func ReservedClaimNames() []string { return slices.Clone(reservedClaimNames) }
+// ReservedClaim reports whether name belongs to the protocol and may not be
+// defined as a custom claim.
+func ReservedClaim(name string) bool { return reservedClaims[name] }
 
 // ClaimParams is a custom claim as an administrator writes it.
 type ClaimParams struct {
@@ -76,7 +77,7 @@ func (p ClaimParams) validate(customScopes []store.Scope) (store.Claim, error) {
 		v.add("name", "The field cannot be left blank")
 	case len(c.Name) > maxClaimNameLength || strings.ContainsFunc(c.Name, func(r rune) bool { return r < 0x21 || r == 0x7f }):
 		v.add("name", "must be at most 100 characters, without spaces or control characters")
-	case slices.Contains(reservedClaimNames, c.Name):
+	case ReservedClaim(c.Name):
 		v.add("name", "'"+c.Name+"' is a reserved claim name and cannot be used for a custom claim")
 	}
 	if c.Status == "" {

@@ -9,35 +9,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/expr"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
-	"github.com/gatehouse-auth/gatehouse/internal/token"
 )
-
-// The domain keeps its own copy of the reserved claim names (the token
-// package imports the domain); both must agree.
-func TestReservedClaimNamesMatchToken(t *testing.T) {
-	names := domain.ReservedClaimNames()
-	for _, n := range names {
-		if !token.ReservedClaim(n) {
-			t.Errorf("%q is reserved by the domain but not by token", n)
-		}
-	}
-	probe := []string{"iss", "sub", "aud", "exp", "iat", "jti", "cid", "uid", "scp", "ver", "nonce", "amr", "idp",
-		"auth_time", "at_hash", "sid", "client_id", "scope", "groups", "email", "name", "department"}
-	for _, n := range probe {
-		if token.ReservedClaim(n) != contains(names, n) {
-			t.Errorf("%q: token says reserved=%v, domain disagrees", n, token.ReservedClaim(n))
-		}
-	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 func claimsFixture() []store.Claim {
 	c := func(name, claimType, valueType, value string, always bool, scopes ...string) store.Claim {

@@ -53,4 +53,6 @@ type discardEvents struct{}
 
 func (discardEvents) AppendEvents(context.Context, []store.Event) error { return nil }
 
-func (discardEvents) ListEvents(context.Context, store.EventQuery) ([]store.Event, error) { return nil, nil }
+func (discardEvents) ListEvents(context.Context, store.EventQuery) ([]store.Event, error) {
+	return nil, nil
+}

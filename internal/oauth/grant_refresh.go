@@ -32,7 +32,7 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 	// omitted one does (RFC 6749 §6), not a token without scopes.
 	requested := req.params["scope"]
 	hasScope := strings.TrimSpace(requested) != ""
-	needs, aerr := h.policyNeeds(r.Context(), req.as, req.app.ClientID, domain.GrantRefreshToken)
+	policies, needs, aerr := h.policyNeeds(r.Context(), req.as, req.app.ClientID, domain.GrantRefreshToken)
 	if aerr != nil {
 		return resp, aerr
 	}
@@ -58,7 +58,7 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 	if hasScope {
 		policyScopes = uniqueFields(requested)
 	}
-	rule, aerr := h.policyRule(r.Context(), req.as, domain.PolicyRequest{ClientID: req.app.ClientID,
+	rule, aerr := h.evaluatePolicy(r.Context(), policies, domain.PolicyRequest{ClientID: req.app.ClientID,
 		GrantType: domain.GrantRefreshToken, UserID: cur.UserID, Scopes: policyScopes})
 	if aerr != nil {
 		return resp, aerr

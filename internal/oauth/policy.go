@@ -77,6 +77,15 @@ func (h *Handler) policyRule(ctx context.Context, as *authServer, req domain.Pol
 	if err != nil {
 		return store.PolicyRule{}, apierr.Internal(err)
 	}
+	return h.evaluatePolicy(ctx, set, req)
+}
+
+// evaluatePolicy judges req against set; a nil set (the org server's)
+// allows it with the zero rule.
+func (h *Handler) evaluatePolicy(ctx context.Context, set *domain.PolicySet, req domain.PolicyRequest) (store.PolicyRule, *apierr.Error) {
+	if set == nil {
+		return store.PolicyRule{}, nil
+	}
 	if req.UserID != "" && req.GroupIDs == nil && set.Needs(req.ClientID, req.GrantType).Groups {
 		groups, err := h.store.ListUserGroups(ctx, req.UserID)
 		if err != nil {
@@ -128,15 +137,16 @@ func effectiveAccessLifetime(rule store.PolicyRule) time.Duration {
 	return accessLifetime(rule)
 }
 
-// policyNeeds reports what judging a client's requests to a custom server
-// may depend on (nothing on the org server).
-func (h *Handler) policyNeeds(ctx context.Context, as *authServer, clientID, grantType string) (domain.PolicyNeeds, *apierr.Error) {
+// policyNeeds returns a custom server's policies and what judging a
+// client's requests against them may depend on; the org server has none
+// (nil set, no needs). The caller evaluates against this same set.
+func (h *Handler) policyNeeds(ctx context.Context, as *authServer, clientID, grantType string) (*domain.PolicySet, domain.PolicyNeeds, *apierr.Error) {
 	if as.ID == store.OrgServerID {
-		return domain.PolicyNeeds{}, nil
+		return nil, domain.PolicyNeeds{}, nil
 	}
 	set, err := h.policySet(ctx, as.ID)
 	if err != nil {
-		return domain.PolicyNeeds{}, apierr.Internal(err)
+		return nil, domain.PolicyNeeds{}, apierr.Internal(err)
 	}
-	return set.Needs(clientID, grantType), nil
+	return set, set.Needs(clientID, grantType), nil
 }

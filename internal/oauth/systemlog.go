@@ -50,8 +50,20 @@ func userObject(u store.User) store.EventObject {
 // refreshTokenID names a refresh token in the log without revealing it.
 func refreshTokenID(value string) string { return "RT." + domain.HashSecret(value)[:24] }
 
-// maxLoggedLogin bounds a login as typed into a failed sign-in.
-const maxLoggedLogin = 256
+// Bounds on what a caller typed that the log keeps: a login tried at a
+// failed sign-in, and a request parameter in debugData.
+const (
+	maxLoggedLogin = 256
+	maxLoggedParam = 512
+)
+
+// clip cuts s to at most n bytes without splitting a character.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
 
 // recordSignIn records a sign-in to the hosted page: user is the user who
 // signed in; on a failure (reason set) the actor is the login that was
@@ -61,10 +73,7 @@ func (h *Handler) recordSignIn(r *http.Request, user store.User, login, reason s
 	if reason == "" {
 		e.Actor = userObject(user)
 	} else {
-		if len(login) > maxLoggedLogin {
-			login = login[:maxLoggedLogin]
-		}
-		e.Actor = store.EventObject{ID: "unknown", Type: "User", AlternateID: login, DisplayName: "unknown"}
+		e.Actor = store.EventObject{ID: "unknown", Type: "User", AlternateID: clip(login, maxLoggedLogin), DisplayName: "unknown"}
 		e.Outcome, e.Reason, e.Severity = "FAILURE", reason, "WARN"
 	}
 	h.record(r, e)
@@ -93,7 +102,7 @@ func (h *Handler) recordReuse(r *http.Request, req *tokenRequest, what string) {
 		EventType: eventType(req.as, "token.detect_reuse"), DisplayMessage: "OAuth2 " + what + " reuse detected",
 		Severity: "WARN", Outcome: "FAILURE", Reason: "REUSE_DETECTED", Actor: clientObject(req.app),
 		Targets: []store.EventObject{clientObject(req.app)},
-		Debug:   map[string]string{"grantType": req.params["grant_type"], "authorizationServerId": req.as.ID},
+		Debug:   map[string]string{"grantType": clip(req.params["grant_type"], maxLoggedParam), "authorizationServerId": req.as.ID},
 	})
 }
 
@@ -125,13 +134,13 @@ func (h *Handler) recordGrant(r *http.Request, as *authServer, req *tokenRequest
 	debug := map[string]string{"authorizationServerId": as.ID, "authorizationServerName": as.Name}
 	var client store.EventObject
 	if req != nil {
-		debug["grantType"] = req.params["grant_type"]
-		debug["requestedScopes"] = req.params["scope"]
+		debug["grantType"] = clip(req.params["grant_type"], maxLoggedParam)
+		debug["requestedScopes"] = clip(req.params["scope"], maxLoggedParam)
 		if req.app.ClientID != "" {
 			client = clientObject(req.app)
 			debug["clientAuthType"] = req.app.TokenEndpointAuthMethod
-		} else if id := req.params["client_id"]; id != "" && len(id) <= 128 {
-			client = store.EventObject{ID: id, Type: "PublicClientApp"}
+		} else if id := req.params["client_id"]; id != "" {
+			client = store.EventObject{ID: clip(id, maxLoggedParam), Type: "PublicClientApp"}
 		}
 	}
 	if aerr != nil {

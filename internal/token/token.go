@@ -134,17 +134,9 @@ func withClaims(claims any, extra map[string]any) any {
 	return merged
 }
 
-// reservedClaims are claim names a custom claim may never take, set or not.
-var reservedClaims = map[string]bool{
-	"iss": true, "sub": true, "aud": true, "exp": true, "nbf": true, "iat": true, "jti": true, "auth_time": true,
-	"nonce": true, "acr": true, "amr": true, "azp": true, "at_hash": true, "c_hash": true, "s_hash": true,
-	"cid": true, "uid": true, "scp": true, "ver": true, "idp": true, "sid": true, "cnf": true, "client_id": true,
-	"scope": true, "token_type": true, "active": true, "username": true,
-}
-
 // ReservedClaim reports whether name belongs to the protocol and may not be
-// defined as a custom claim.
-func ReservedClaim(name string) bool { return reservedClaims[name] }
+// defined as a custom claim (domain.ReservedClaim, the one list).
+func ReservedClaim(name string) bool { return domain.ReservedClaim(name) }
 
 func signJSON(set *keys.Set, claims any) (string, error) {
 	payload, err := json.Marshal(claims)
