@@ -260,6 +260,13 @@ func exchangeCall(s *testkit.Server, clientID, code string, extra url.Values) to
 
 func decodeTokenResponse(t testing.TB, resp *http.Response, body []byte) tokenResponse {
 	t.Helper()
+	return decodeTokenResponseLifetime(t, resp, body, 3600)
+}
+
+// decodeTokenResponseLifetime is decodeTokenResponse for an access token
+// lifetime other than the default hour (set by an access policy rule).
+func decodeTokenResponseLifetime(t testing.TB, resp *http.Response, body []byte, expiresIn int64) tokenResponse {
+	t.Helper()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("token: status %d, body %s", resp.StatusCode, body)
 	}
@@ -273,8 +280,8 @@ func decodeTokenResponse(t testing.TB, resp *http.Response, body []byte) tokenRe
 	if err := json.Unmarshal(body, &tr); err != nil {
 		t.Fatalf("token response: %v in %s", err, body)
 	}
-	if tr.TokenType != "Bearer" || tr.ExpiresIn != 3600 || tr.AccessToken == "" || tr.Scope == "" {
-		t.Errorf("token response = %s, want token_type Bearer, expires_in 3600, access_token and scope", body)
+	if tr.TokenType != "Bearer" || tr.ExpiresIn != expiresIn || tr.AccessToken == "" || tr.Scope == "" {
+		t.Errorf("token response = %s, want token_type Bearer, expires_in %d, access_token and scope", body, expiresIn)
 	}
 	return tr
 }

@@ -27,9 +27,10 @@ func (s *Store) AssignAppUser(ctx context.Context, u store.AppUser) error {
 	return s.oneRow(res, err)
 }
 
-// appUserSelect reads users with their direct assignment (d) and the
-// earliest group assignment that reaches them (gm: through a group they
-// belong to; ev: Everyone). $where must keep only assigned users.
+// appUserSelect reads the users assigned to an app with their direct
+// assignment (d) and the earliest group assignment that reaches them (gm:
+// through a group they belong to; ev: Everyone). Callers append the rest
+// of the WHERE clause.
 const appUserSelect = `SELECT u.id, u.login, d.user_name, d.profile, d.created, d.last_updated,
 	CASE WHEN gm.created IS NULL THEN ev.created WHEN ev.created IS NULL THEN gm.created
 		WHEN gm.created < ev.created THEN gm.created ELSE ev.created END
