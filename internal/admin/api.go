@@ -32,6 +32,10 @@ type Config struct {
 	// server whose settings, scopes or policies the API changed (the
 	// protocol layer drops its cached copy).
 	AuthServerChanged func(authServerID string)
+	// AppChanged, when set, is told the client id of an app whose status,
+	// settings or secrets changed, so that this replica's protocol
+	// endpoints stop serving their cached copy at once.
+	AppChanged func(clientID string)
 }
 
 // API is the Management API.
@@ -43,6 +47,7 @@ type API struct {
 
 	keys              *keys.Manager
 	authServerChanged func(string)
+	appChanged        func(string)
 }
 
 // New returns the Management API.
@@ -61,7 +66,8 @@ func New(c Config) *API {
 		km = keys.NewManager(c.Service.Store, sealer, now)
 	}
 	return &API{svc: c.Service, st: c.Service.Store, baseURL: strings.TrimRight(c.BaseURL, "/"),
-		limiter: newRateLimiter(limit, c.Service.Now), keys: km, authServerChanged: c.AuthServerChanged}
+		limiter: newRateLimiter(limit, c.Service.Now), keys: km, authServerChanged: c.AuthServerChanged,
+		appChanged: c.AppChanged}
 }
 
 // Mount registers every /api/v1 route on mux.
@@ -177,4 +183,20 @@ func (l *rateLimiter) allow(h http.Header, key string) bool {
 	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
 	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset, 10))
 	return ok
+}
+
+// appChange wraps a handler that changes the app named by the appId path
+// value so that the protocol layer drops its cached copy. The handler
+// answers before it returns, so the copy is dropped before (a client that
+// acts on the answer finds no stale copy) and again after (a request that
+// reloaded it meanwhile may have read the old row).
+func (a *API) appChange(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if a.appChanged == nil {
+			return h(w, r)
+		}
+		defer a.appChanged(r.PathValue("appId"))
+		a.appChanged(r.PathValue("appId"))
+		return h(w, r)
+	}
 }

@@ -117,3 +117,21 @@ func TestAPIUnknownPath(t *testing.T) {
 	wantOktaError(t, s.API(t, "GET", "/api/v1/nothing-here", nil), http.StatusNotFound, "E0000007")
 	wantOktaError(t, s.API(t, "PATCH", "/api/v1/api-tokens", nil), http.StatusMethodNotAllowed, "E0000022")
 }
+
+// A token acts for its administrator: it stops working when they are
+// deactivated or suspended.
+func TestAPITokenOfInactiveAdministrator(t *testing.T) {
+	s := testkit.Start(t)
+	tok, err := s.Service.CreateAPIToken(t.Context(), "alice's token", s.User.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := "SSWS " + tok.Value
+	if r := s.APIWith(t, auth, "GET", "/api/v1/api-tokens", nil); r.Status != http.StatusOK {
+		t.Fatalf("active administrator: %d %s", r.Status, r.Body)
+	}
+	if r := s.API(t, "POST", "/api/v1/users/"+s.User.ID+"/lifecycle/suspend", nil); r.Status != http.StatusOK {
+		t.Fatalf("suspend: %d %s", r.Status, r.Body)
+	}
+	wantOktaError(t, s.APIWith(t, auth, "GET", "/api/v1/api-tokens", nil), http.StatusUnauthorized, "E0000011")
+}

@@ -33,9 +33,9 @@ func (a *API) routeAppSecrets(mux *http.ServeMux) {
 	a.route(mux, "GET "+base, a.listAppSecrets)
 	a.route(mux, "POST "+base, a.createAppSecret)
 	a.route(mux, "GET "+base+"/{secretId}", a.getAppSecret)
-	a.route(mux, "DELETE "+base+"/{secretId}", a.deleteAppSecret)
-	a.route(mux, "POST "+base+"/{secretId}/lifecycle/activate", a.appSecretLifecycle(true))
-	a.route(mux, "POST "+base+"/{secretId}/lifecycle/deactivate", a.appSecretLifecycle(false))
+	a.route(mux, "DELETE "+base+"/{secretId}", a.appChange(a.deleteAppSecret))
+	a.route(mux, "POST "+base+"/{secretId}/lifecycle/activate", a.appChange(a.appSecretLifecycle(true)))
+	a.route(mux, "POST "+base+"/{secretId}/lifecycle/deactivate", a.appChange(a.appSecretLifecycle(false)))
 }
 
 func (a *API) appSecretJSON(sec store.AppSecret, value string) appSecretJSON {

@@ -239,22 +239,10 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := r.PathValue("id")
 	u, err := a.svc.ChangePassword(r.Context(), id, *body.OldPassword.Value, *body.NewPassword.Value, body.RevokeSessions)
-	var ce *domain.CredentialsError
-	if errors.As(err, &ce) {
-		return writeCredentialsFailed(w, ce.Cause)
-	}
 	if err != nil {
 		return found(err, id, "User")
 	}
 	return writeJSON(w, http.StatusOK, a.userJSON(u).Credentials)
-}
-
-// writeCredentialsFailed answers Okta's E0000014 (403), which has no
-// apierr kind of its own.
-func writeCredentialsFailed(w http.ResponseWriter, cause string) error {
-	body := apierr.OktaBody(apierr.New(apierr.APIForbidden, "").WithCauses(cause))
-	body.ErrorCode, body.ErrorLink, body.ErrorSummary = "E0000014", "E0000014", "Update of credentials failed"
-	return writeJSON(w, http.StatusForbidden, body)
 }
 
 func (a *API) listUserGroups(w http.ResponseWriter, r *http.Request) error {

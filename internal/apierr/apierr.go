@@ -53,6 +53,7 @@ const (
 	APIStatusNotAllowed
 	APIRateLimited
 	APIDeleteActive
+	APICredentialsFailed
 )
 
 type row struct {
@@ -94,6 +95,7 @@ var table = map[Kind]row{
 	APIStatusNotAllowed:     {"E0000038", http.StatusForbidden, true, "This operation is not allowed in the current status."},
 	APIRateLimited:          {"E0000047", http.StatusTooManyRequests, true, "API call exceeded rate limit due to too many requests."},
 	APIDeleteActive:         {"E0000056", http.StatusForbidden, true, "Delete application forbidden."},
+	APICredentialsFailed:    {"E0000014", http.StatusForbidden, true, "Update of credentials failed"},
 }
 
 // Error is a client-visible error.
@@ -167,6 +169,10 @@ func ManagementFrom(err error) *Error {
 			out.Causes = append(out.Causes, p.Field+": "+p.Message)
 		}
 		return out
+	}
+	var ce *domain.CredentialsError
+	if errors.As(err, &ce) {
+		return New(APICredentialsFailed, "").WithCauses(ce.Cause)
 	}
 	var st *domain.StateError
 	if errors.As(err, &st) {

@@ -47,7 +47,9 @@ func (s *Service) CreateAPIToken(ctx context.Context, name, userID string) (NewA
 
 // AuthenticateAPIToken finds the live token with this value and records
 // its use (at most once a minute, so that busy clients do not write on
-// every call). An unknown, revoked or expired token is store.ErrNotFound.
+// every call). An unknown, revoked or expired token, and the token of an
+// administrator who is no longer active, is store.ErrNotFound: a token acts
+// for its administrator and ends with their access.
 func (s *Service) AuthenticateAPIToken(ctx context.Context, value string) (store.APIToken, error) {
 	if !strings.HasPrefix(value, apiTokenValuePrefix) || len(value) > 200 {
 		return store.APIToken{}, store.ErrNotFound
@@ -56,6 +58,15 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, value string) (store
 	t, err := s.Store.GetAPITokenByHash(ctx, HashSecret(value), now)
 	if err != nil {
 		return t, err
+	}
+	if t.UserID != "" {
+		u, err := s.Store.GetUser(ctx, t.UserID)
+		if err != nil {
+			return store.APIToken{}, err
+		}
+		if u.Status != store.StatusActive {
+			return store.APIToken{}, store.ErrNotFound
+		}
 	}
 	if now.Sub(t.LastUsed) >= time.Minute {
 		if err := s.Store.TouchAPIToken(ctx, t.ID, now); err != nil {

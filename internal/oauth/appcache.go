@@ -49,3 +49,11 @@ func (h *Handler) reloadApp(ctx context.Context, clientID string, now time.Time)
 	h.mu.Unlock()
 	return app, nil
 }
+
+// InvalidateApp drops this replica's cached copy of an app, so that a
+// change made through the Management API takes effect here at once.
+func (h *Handler) InvalidateApp(clientID string) {
+	h.mu.Lock()
+	delete(h.apps, clientID)
+	h.mu.Unlock()
+}

@@ -82,7 +82,8 @@ func New(o Options) (http.Handler, error) {
 	// The API shares the key manager and tells the protocol layer of its
 	// changes, so that they apply on this replica at once.
 	admin.New(admin.Config{Service: svc, BaseURL: o.BaseURL, RateLimit: o.APIRateLimit,
-		Keys: km, AuthServerChanged: protocol.InvalidateAuthServer}).Mount(mux)
+		Keys: km, AuthServerChanged: protocol.InvalidateAuthServer,
+		AppChanged: protocol.InvalidateApp}).Mount(mux)
 	protocol.Mount(mux)
 	(&login.Handler{Sessions: sessions, Pages: pages, Events: events}).Mount(mux)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))

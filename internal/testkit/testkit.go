@@ -120,7 +120,9 @@ func Start(t testing.TB, opts ...Options) *Server {
 	} else {
 		s.reload(t, ctx)
 	}
-	s.Events = eventlog.Start(st, o.Now, eventlog.Options{})
+	// A short interval: tests that read the store right after acting see
+	// their events soon (s.Events.Flush makes it certain).
+	s.Events = eventlog.Start(st, o.Now, eventlog.Options{Interval: 10 * time.Millisecond})
 	h, err := server.New(server.Options{Store: st, Sealer: sealer, BaseURL: s.URL, SessionLifetime: time.Hour, Now: o.Now,
 		RefreshGrace: o.RefreshGrace, APIRateLimit: o.APIRateLimit, Events: s.Events,
 		Logger: slog.New(slog.DiscardHandler)})
