@@ -358,3 +358,22 @@ func TestNoGoroutineLeak(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestDirectWritesAtOnceAndFlushesTheLog(t *testing.T) {
+	st := &memEvents{}
+	l := eventlog.Start(st, nil, slow)
+	defer closeLog(t, l)
+	record(l, "queued")
+	direct := l.Direct()
+	direct.Record(context.Background(), store.Event{EventType: "admin.change"})
+	if got := st.types(); !slices.Equal(got, []string{"admin.change"}) {
+		t.Fatalf("after a direct record: %v", got)
+	}
+	var f eventlog.Flusher = direct
+	if err := f.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := st.types(); !slices.Equal(got, []string{"admin.change", "queued"}) {
+		t.Fatalf("after Flush: %v", got)
+	}
+}

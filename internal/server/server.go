@@ -71,7 +71,9 @@ func New(o Options) (http.Handler, error) {
 	if events == nil {
 		events = eventlog.New(o.Store, o.Now)
 	}
-	svc := &domain.Service{Store: o.Store, Events: events, Now: o.Now}
+	// Administrative changes are recorded before they are answered; the
+	// protocol's many events go through the batched writer.
+	svc := &domain.Service{Store: o.Store, Events: events.Direct(), Now: o.Now}
 	if o.Sealer != nil {
 		svc.Sealer = o.Sealer
 	}
