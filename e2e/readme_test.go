@@ -87,6 +87,7 @@ echo "SECOND_AUTHORIZE: $(curl -s -b jar.txt -o /dev/null -w '%{http_code} %{red
 		`"sub":"00u`, `"preferred_username":"demo@example.com"`, `"keys":[{`,
 		`REPLAY: {"error":"invalid_grant"`, "USERINFO_AFTER_REPLAY: 401",
 		"SECOND_AUTHORIZE: 302 http://localhost:3000/authorization-code/callback?code=",
+		`"eventType":"app.oauth2.as.token.grant.access_token"`, `"eventType":"user.session.start"`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("walkthrough output lacks %q:\n%s", want, got)

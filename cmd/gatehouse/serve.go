@@ -175,6 +175,10 @@ func seedDemo(env cmdEnv, st store.Store, issuer string) error {
 	}, now); err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("create demo user: %w", err)
 	}
+	token, err := (&domain.Service{Store: st}).CreateAPIToken(env.ctx, "demo", "")
+	if err != nil {
+		return fmt.Errorf("create demo API token: %w", err)
+	}
 	q := url.Values{
 		"client_id": {app.App.ClientID}, "response_type": {"code"}, "scope": {"openid profile email"},
 		"redirect_uri": {demoRedirectURI}, "state": {"demo-state"}, "nonce": {"demo-nonce"},
@@ -187,14 +191,15 @@ Demo app and user created (shown once; only hashes are stored):
   redirect URI    %s
   username        %s
   password        %s
+  API token       %s   (Management API: Authorization: SSWS …)
 
 Open this in a browser, sign in, and take the code from the address bar:
   %s/oauth2/default/v1/authorize?%s
 
 For the README's curl walkthrough, paste these into your shell:
-  export GH_CLIENT_ID=%s GH_CLIENT_SECRET=%s GH_PASSWORD=%s
+  export GH_CLIENT_ID=%s GH_CLIENT_SECRET=%s GH_PASSWORD=%s GH_API_TOKEN=%s
 
-`, issuer, app.App.ClientID, app.ClientSecret, demoRedirectURI, demoLogin, password, issuer, q.Encode(),
-		app.App.ClientID, app.ClientSecret, password)
+`, issuer, app.App.ClientID, app.ClientSecret, demoRedirectURI, demoLogin, password, token.Value, issuer, q.Encode(),
+		app.App.ClientID, app.ClientSecret, password, token.Value)
 	return nil
 }
