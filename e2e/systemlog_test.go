@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/testkit"
 )
@@ -288,6 +289,27 @@ func testSystemLogFlow(t *testing.T, s *testkit.Server) {
 	t.Run("sign-out", func(t *testing.T) {
 		if e := one("user.session.end", nil); e.Actor.ID != s.User.ID {
 			t.Fatalf("%+v", e)
+		}
+	})
+	t.Run("Okta's SDK reads the log", func(t *testing.T) {
+		client := oktaClient(t, s)
+		events, resp, err := client.SystemLogAPI.ListLogEvents(t.Context()).Filter(`eventType sw "user.session"`).
+			Since(time.Now().Add(-time.Hour)).Until(time.Now().Add(time.Minute)).SortOrder("DESCENDING").Execute()
+		if err != nil {
+			sdkFailed(t, "ListLogEvents", resp, err)
+		}
+		var got []string
+		for _, e := range events {
+			outcome := e.GetOutcome()
+			actor := e.GetActor()
+			if e.GetUuid() == "" || e.Published == nil || actor.GetId() == "" {
+				t.Fatalf("SDK event %+v", e)
+			}
+			got = append(got, e.GetEventType()+"/"+outcome.GetResult())
+		}
+		want := []string{"user.session.end/SUCCESS", "user.session.start/SUCCESS", "user.session.start/FAILURE"}
+		if !slices.Equal(got, want) || resp.HasNextPage() {
+			t.Fatalf("SDK read %v (next page %v), want %v", got, resp.HasNextPage(), want)
 		}
 	})
 	t.Run("keywords", func(t *testing.T) {

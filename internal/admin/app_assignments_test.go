@@ -102,8 +102,11 @@ func TestAppAssignments(t *testing.T) {
 			t.Fatalf("code exchange: %d %v", status, tok)
 		}
 		wantDenied(t, signIn(t, s, id, bob.Login, "openid"))
+		// A code alice gets now, to redeem after she is unassigned.
+		pending := wantCode(t, signIn(t, s, id, alice.Login, "openid"))
 
-		// Updating the assignment keeps it; unassigning ends sign-in and refresh.
+		// Updating the assignment keeps it; unassigning ends sign-in, code
+		// redemption and refresh.
 		r = s.API(t, "POST", "/api/v1/apps/"+id+"/users/"+alice.ID, map[string]any{"credentials": map[string]any{"userName": "al"}})
 		r.JSON(t, &au)
 		if r.Status != http.StatusOK || au.Credentials.UserName != "al" {
@@ -113,6 +116,12 @@ func TestAppAssignments(t *testing.T) {
 			t.Fatalf("unassign: %d %s", r.Status, r.Body)
 		}
 		wantDenied(t, signIn(t, s, id, alice.Login, "openid"))
+		status, tok = tokenCall(t, s, id, secret, url.Values{"grant_type": {"authorization_code"}, "code": {pending},
+			"redirect_uri": {testkit.RedirectURI}})
+		if status != http.StatusBadRequest || tok["error"] != "invalid_grant" ||
+			tok["error_description"] != "The user is not assigned to the client application." {
+			t.Fatalf("code of a user unassigned since /authorize: %d %v", status, tok)
+		}
 		status, tok = tokenCall(t, s, id, secret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}})
 		if status != http.StatusBadRequest || tok["error"] != "invalid_grant" {
 			t.Fatalf("refresh for an unassigned user: %d %v", status, tok)
@@ -260,23 +269,18 @@ func TestAppEvents(t *testing.T) {
 		"application.user_membership.add": "User", "application.user_membership.remove": "User",
 		"group.application_assignment.add": "UserGroup", "group.application_assignment.remove": "UserGroup",
 	}
-	var events []store.Event
-	for range 50 { // the recorder may write after the answer
-		var err error
-		events, err = s.Store.ListEvents(t.Context(), store.EventQuery{Until: time.Now().Add(time.Hour), Limit: 1000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, e := range events {
-			if _, ok := want[e.EventType]; ok && len(e.Targets) > 0 && e.Targets[0].ID == app.ID {
-				n++
-			}
-		}
-		if n >= len(want) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
+	// The recorder writes after the answer: wait for every wanted type, as
+	// distinct types (the test makes some events twice).
+	types := make([]string, 0, len(want))
+	for eventType := range want {
+		types = append(types, eventType)
+	}
+	if got, ok := waitForEvents(t, s, app.ID, types...); !ok {
+		t.Errorf("System Log of the app has %v, want every one of %v", got, types)
+	}
+	events, err := s.Store.ListEvents(t.Context(), store.EventQuery{Until: time.Now().Add(time.Hour), Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
 	}
 	for eventType, second := range want {
 		i := slices.IndexFunc(events, func(e store.Event) bool { return e.EventType == eventType })

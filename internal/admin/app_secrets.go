@@ -11,7 +11,8 @@ import (
 // up to two, so that one can be rotated without downtime.
 
 // appSecretJSON is Okta's OAuth2ClientSecret. client_secret appears only
-// in the answer that created it; secret_hash is a hint, not the stored hash.
+// in the answer that created it; secret_hash is an opaque hint (see
+// domain.SecretHint), not the stored hash.
 type appSecretJSON struct {
 	ID           string          `json:"id"`
 	Status       string          `json:"status"`
@@ -47,7 +48,7 @@ func (a *API) appSecretJSON(sec store.AppSecret, value string) appSecretJSON {
 		links["activate"] = a.link(base+"/lifecycle/activate", "POST")
 		links["delete"] = a.link(base, "DELETE")
 	}
-	return appSecretJSON{ID: sec.ID, Status: sec.Status, ClientSecret: value, SecretHash: domain.SecretHint(sec.Hash),
+	return appSecretJSON{ID: sec.ID, Status: sec.Status, ClientSecret: value, SecretHash: domain.SecretHint(sec),
 		Created: Time(sec.Created), LastUpdated: Time(sec.LastUpdated), Links: links}
 }
 

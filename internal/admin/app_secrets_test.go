@@ -1,6 +1,8 @@
 package admin_test
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"testing"
@@ -42,6 +44,17 @@ func TestAppSecretRotation(t *testing.T) {
 		r.JSON(t, &second)
 		if r.Status != http.StatusCreated || len(second.ClientSecret) < 40 || second.Status != "ACTIVE" || second.SecretHash == list[0].SecretHash {
 			t.Fatalf("create: %d %s", r.Status, r.Body)
+		}
+		// The hint names the secret without being a hash of it: nobody who
+		// reads it can test guesses of the secret offline.
+		sum := sha256.Sum256([]byte(second.ClientSecret))
+		if len(second.SecretHash) != 16 || second.SecretHash == base64.RawURLEncoding.EncodeToString(sum[:12]) {
+			t.Fatalf("secret_hash %q is a plain hash of the secret", second.SecretHash)
+		}
+		var again secretOut
+		s.API(t, "GET", base+"/"+second.ID, nil).JSON(t, &again)
+		if again.SecretHash != second.SecretHash {
+			t.Fatalf("secret_hash changed between reads: %q then %q", second.SecretHash, again.SecretHash)
 		}
 		for _, secret := range []string{first, second.ClientSecret} {
 			if got := clientAuthStatus(t, s, id, secret); got != http.StatusOK {

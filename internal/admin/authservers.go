@@ -132,7 +132,8 @@ func (a *API) currentKey(ctx context.Context, asID string) (store.SigningKey, er
 }
 
 func (in authServerInput) params() domain.AuthServerParams {
-	return domain.AuthServerParams{Name: in.Name, Description: in.Description, Audiences: in.Audiences, IssuerMode: in.IssuerMode}
+	return domain.AuthServerParams{Name: in.Name, Description: in.Description, Audiences: in.Audiences, IssuerMode: in.IssuerMode,
+		Status: in.Status}
 }
 
 // checkStatus refuses a status other than ACTIVE or INACTIVE (or none).
@@ -192,12 +193,6 @@ func (a *API) createAuthServer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if in.Status == store.StatusInactive {
-		if err := a.svc.SetAuthServerActive(r.Context(), as.ID, false); err != nil {
-			return err
-		}
-		as.Status = store.StatusInactive
-	}
 	a.changed(as.ID)
 	out, err := a.authServerJSON(r.Context(), as) // makes its signing keys now
 	if err != nil {
@@ -235,15 +230,7 @@ func (a *API) replaceAuthServer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return found(err, id, "AuthorizationServer")
 	}
-	defer a.changed(id)
-	if in.Status != "" && in.Status != as.Status {
-		if err := a.svc.SetAuthServerActive(r.Context(), id, in.Status == store.StatusActive); err != nil {
-			return err
-		}
-		if as, err = a.svc.GetAuthServer(r.Context(), id); err != nil {
-			return err
-		}
-	}
+	a.changed(id)
 	out, err := a.authServerJSON(r.Context(), as)
 	if err != nil {
 		return err

@@ -35,8 +35,9 @@ func createServer(t *testing.T, s *testkit.Server, name, audience string) authSe
 	return as
 }
 
-// eventTypes lists the System Log event types recorded so far.
-func eventTypes(t *testing.T, s *testkit.Server) []string {
+// eventTypes lists the System Log event types recorded so far whose
+// first target is targetID (any target when it is empty).
+func eventTypes(t *testing.T, s *testkit.Server, targetID string) []string {
 	t.Helper()
 	events, err := s.Store.ListEvents(t.Context(), store.EventQuery{Until: time.Now().Add(time.Hour), Limit: 1000})
 	if err != nil {
@@ -44,22 +45,40 @@ func eventTypes(t *testing.T, s *testkit.Server) []string {
 	}
 	var out []string
 	for _, e := range events {
-		out = append(out, e.EventType)
+		if targetID == "" || len(e.Targets) > 0 && e.Targets[0].ID == targetID {
+			out = append(out, e.EventType)
+		}
 	}
 	return out
 }
 
-func wantEvents(t *testing.T, s *testkit.Server, types ...string) {
+// eventWait bounds how long a test waits for the System Log, which is
+// written asynchronously after the answer.
+const eventWait = 10 * time.Second
+
+// waitForEvents polls the System Log until every one of types has been
+// recorded (for targetID, when set), comparing distinct types so that
+// repeated events do not count twice, and answers what it last saw.
+func waitForEvents(t *testing.T, s *testkit.Server, targetID string, types ...string) ([]string, bool) {
 	t.Helper()
-	var got []string
-	for range 50 { // the recorder may write after the answer
-		got = eventTypes(t, s)
+	deadline := time.Now().Add(eventWait)
+	for {
+		got := eventTypes(t, s, targetID)
 		if !slices.ContainsFunc(types, func(ty string) bool { return !slices.Contains(got, ty) }) {
-			return
+			return got, true
+		}
+		if time.Now().After(deadline) {
+			return got, false
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Errorf("System Log has %v, want every one of %v", got, types)
+}
+
+func wantEvents(t *testing.T, s *testkit.Server, types ...string) {
+	t.Helper()
+	if got, ok := waitForEvents(t, s, "", types...); !ok {
+		t.Errorf("System Log has %v, want every one of %v", got, types)
+	}
 }
 
 func TestAuthServerCRUD(t *testing.T) {
@@ -229,5 +248,44 @@ func TestAuthServerList(t *testing.T) {
 			t.Fatalf("paged %v", seen)
 		}
 		wantOktaError(t, s.API(t, "GET", asPath+"?limit=0", nil), http.StatusBadRequest, "E0000002")
+	})
+}
+
+// A server created or replaced with a status gets it in the same write:
+// one created INACTIVE is never served, and the System Log tells its
+// creation, not a deactivation that did not happen.
+func TestAuthServerStatusInOneWrite(t *testing.T) {
+	backends(t, func(t *testing.T, s *testkit.Server) {
+		r := s.API(t, "POST", asPath, map[string]any{"name": "Dormant", "audiences": []string{"api://dormant"}, "status": "INACTIVE"})
+		var as authServerBody
+		r.JSON(t, &as)
+		if r.Status != http.StatusCreated || as.Status != "INACTIVE" || as.Links["activate"] == nil {
+			t.Fatalf("create inactive: %d %s", r.Status, r.Body)
+		}
+		if code := httpStatus(t, as.Issuer+"/.well-known/openid-configuration"); code != http.StatusNotFound {
+			t.Fatalf("discovery of a server created inactive: %d, want 404", code)
+		}
+		got, _ := waitForEvents(t, s, as.ID, "oauth2.as.created")
+		if !slices.Equal(got, []string{"oauth2.as.created"}) {
+			t.Errorf("events of a server created inactive: %v, want only its creation", got)
+		}
+		// Replacing with ACTIVE activates it, and says so.
+		r = s.API(t, "PUT", asPath+"/"+as.ID, map[string]any{"name": "Dormant", "audiences": []string{"api://dormant"}, "status": "ACTIVE"})
+		r.JSON(t, &as)
+		if r.Status != http.StatusOK || as.Status != "ACTIVE" {
+			t.Fatalf("replace with ACTIVE: %d %s", r.Status, r.Body)
+		}
+		if code := httpStatus(t, as.Issuer+"/.well-known/openid-configuration"); code != http.StatusOK {
+			t.Fatalf("discovery after activation by replace: %d", code)
+		}
+		if got, ok := waitForEvents(t, s, as.ID, "oauth2.as.updated", "oauth2.as.activated"); !ok {
+			t.Errorf("events after replace: %v", got)
+		}
+		// Without a status, a replace keeps the one it has.
+		r = s.API(t, "PUT", asPath+"/"+as.ID, map[string]any{"name": "Dormant 2", "audiences": []string{"api://dormant"}})
+		r.JSON(t, &as)
+		if r.Status != http.StatusOK || as.Status != "ACTIVE" {
+			t.Fatalf("replace without status: %d %s", r.Status, r.Body)
+		}
 	})
 }

@@ -71,12 +71,11 @@ func (a *API) listGroups(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	groups, err := a.svc.ListGroups(r.Context(), domain.GroupListParams{
+	groups, next, err := a.svc.ListGroups(r.Context(), domain.GroupListParams{
 		Q: q.Get("q"), Filter: q.Get("filter"), Search: q.Get("search"), Page: page})
 	if err != nil {
 		return directoryErr(err, "", "UserGroup")
 	}
-	groups, next := trimPage(groups, page, func(g store.Group) string { return g.ID })
 	return a.writePage(w, r, a.groupsJSON(groups), next)
 }
 

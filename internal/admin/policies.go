@@ -117,23 +117,23 @@ func nonNil(l []string) []string {
 	return l
 }
 
-// policyInput reads a policy body; it answers the status asked for ("" if none).
-func policyInput(r *http.Request) (domain.PolicyParams, string, error) {
+// policyInput reads a policy body, with the status asked for ("" if none).
+func policyInput(r *http.Request) (domain.PolicyParams, error) {
 	var in policyJSON
 	if err := decodeJSON(r, &in); err != nil {
-		return domain.PolicyParams{}, "", err
+		return domain.PolicyParams{}, err
 	}
 	if in.Type != "" && in.Type != policyType {
-		return domain.PolicyParams{}, "", domain.Invalid("type", "must be "+policyType)
+		return domain.PolicyParams{}, domain.Invalid("type", "must be "+policyType)
 	}
 	if err := checkStatus(in.Status); err != nil {
-		return domain.PolicyParams{}, "", err
+		return domain.PolicyParams{}, err
 	}
-	p := domain.PolicyParams{Name: in.Name, Description: in.Description, Priority: in.Priority}
+	p := domain.PolicyParams{Name: in.Name, Description: in.Description, Priority: in.Priority, Status: in.Status}
 	if in.Conditions.Clients != nil {
 		p.Clients = in.Conditions.Clients.Include
 	}
-	return p, in.Status, nil
+	return p, nil
 }
 
 func (a *API) listPolicies(w http.ResponseWriter, r *http.Request) error {
@@ -151,7 +151,7 @@ func (a *API) listPolicies(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) createPolicy(w http.ResponseWriter, r *http.Request) error {
 	asID := r.PathValue("as")
-	p, status, err := policyInput(r)
+	p, err := policyInput(r)
 	if err != nil {
 		return err
 	}
@@ -159,13 +159,7 @@ func (a *API) createPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return found(err, asID, "AuthorizationServer")
 	}
-	defer a.changed(asID)
-	if status == store.StatusInactive {
-		if err := a.svc.SetPolicyActive(r.Context(), asID, pol.ID, false); err != nil {
-			return err
-		}
-		pol.Status = store.StatusInactive
-	}
+	a.changed(asID)
 	return writeJSON(w, http.StatusCreated, a.policyJSON(pol))
 }
 
@@ -180,7 +174,7 @@ func (a *API) getPolicy(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) replacePolicy(w http.ResponseWriter, r *http.Request) error {
 	asID, id := r.PathValue("as"), r.PathValue("policy")
-	p, status, err := policyInput(r)
+	p, err := policyInput(r)
 	if err != nil {
 		return err
 	}
@@ -188,13 +182,7 @@ func (a *API) replacePolicy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return found(err, id, "Policy")
 	}
-	defer a.changed(asID)
-	if status != "" && status != pol.Status {
-		if err := a.svc.SetPolicyActive(r.Context(), asID, id, status == store.StatusActive); err != nil {
-			return err
-		}
-		pol.Status = status
-	}
+	a.changed(asID)
 	return writeJSON(w, http.StatusOK, a.policyJSON(pol))
 }
 
@@ -242,19 +230,19 @@ func (a *API) ruleJSON(rule store.PolicyRule) ruleJSON {
 	return out
 }
 
-// ruleInput reads a rule body; it answers the status asked for ("" if none).
-func ruleInput(r *http.Request) (domain.RuleParams, string, error) {
+// ruleInput reads a rule body, with the status asked for ("" if none).
+func ruleInput(r *http.Request) (domain.RuleParams, error) {
 	var in ruleJSON
 	if err := decodeJSON(r, &in); err != nil {
-		return domain.RuleParams{}, "", err
+		return domain.RuleParams{}, err
 	}
 	if in.Type != "" && in.Type != ruleType {
-		return domain.RuleParams{}, "", domain.Invalid("type", "must be "+ruleType)
+		return domain.RuleParams{}, domain.Invalid("type", "must be "+ruleType)
 	}
 	if err := checkStatus(in.Status); err != nil {
-		return domain.RuleParams{}, "", err
+		return domain.RuleParams{}, err
 	}
-	p := domain.RuleParams{Name: in.Name, Priority: in.Priority}
+	p := domain.RuleParams{Name: in.Name, Priority: in.Priority, Status: in.Status}
 	c := in.Conditions
 	if c.People != nil && c.People.Users != nil {
 		p.UsersInclude, p.UsersExclude = c.People.Users.Include, c.People.Users.Exclude
@@ -274,7 +262,7 @@ func ruleInput(r *http.Request) (domain.RuleParams, string, error) {
 			p.RefreshTokenMinutes = *t.RefreshTokenLifetimeMinutes
 		}
 	}
-	return p, in.Status, nil
+	return p, nil
 }
 
 func (a *API) listRules(w http.ResponseWriter, r *http.Request) error {
@@ -292,7 +280,7 @@ func (a *API) listRules(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) createRule(w http.ResponseWriter, r *http.Request) error {
 	asID, policyID := r.PathValue("as"), r.PathValue("policy")
-	p, status, err := ruleInput(r)
+	p, err := ruleInput(r)
 	if err != nil {
 		return err
 	}
@@ -300,13 +288,7 @@ func (a *API) createRule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return found(err, policyID, "Policy")
 	}
-	defer a.changed(asID)
-	if status == store.StatusInactive {
-		if err := a.svc.SetPolicyRuleActive(r.Context(), asID, policyID, rule.ID, false); err != nil {
-			return err
-		}
-		rule.Status = store.StatusInactive
-	}
+	a.changed(asID)
 	return writeJSON(w, http.StatusCreated, a.ruleJSON(rule))
 }
 
@@ -321,7 +303,7 @@ func (a *API) getRule(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) replaceRule(w http.ResponseWriter, r *http.Request) error {
 	asID, policyID, id := r.PathValue("as"), r.PathValue("policy"), r.PathValue("rule")
-	p, status, err := ruleInput(r)
+	p, err := ruleInput(r)
 	if err != nil {
 		return err
 	}
@@ -329,13 +311,7 @@ func (a *API) replaceRule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return found(err, id, "PolicyRule")
 	}
-	defer a.changed(asID)
-	if status != "" && status != rule.Status {
-		if err := a.svc.SetPolicyRuleActive(r.Context(), asID, policyID, id, status == store.StatusActive); err != nil {
-			return err
-		}
-		rule.Status = status
-	}
+	a.changed(asID)
 	return writeJSON(w, http.StatusOK, a.ruleJSON(rule))
 }
 

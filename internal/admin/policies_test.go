@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -268,5 +269,68 @@ func TestPolicyRules(t *testing.T) {
 			t.Fatalf("after delete %+v", rules)
 		}
 		wantEvents(t, s, "policy.rule.add", "policy.rule.update", "policy.rule.deactivate", "policy.rule.activate", "policy.rule.delete")
+	})
+}
+
+// A policy or rule created or replaced with a status gets it in the same
+// write; the System Log tells a creation as one, and a status a replace
+// changed as a lifecycle event beside the update.
+func TestPolicyStatusInOneWrite(t *testing.T) {
+	backends(t, func(t *testing.T, s *testkit.Server) {
+		base := asPath + "/default/policies"
+		policy := func(status string) map[string]any {
+			m := map[string]any{"name": "Dormant", "conditions": map[string]any{"clients": map[string]any{"include": []string{"ALL_CLIENTS"}}}}
+			if status != "" {
+				m["status"] = status
+			}
+			return m
+		}
+		r := s.API(t, "POST", base, policy("INACTIVE"))
+		var pol policyBody
+		r.JSON(t, &pol)
+		if r.Status != http.StatusCreated || pol.Status != "INACTIVE" || pol.Links["activate"] == nil {
+			t.Fatalf("create inactive policy: %d %s", r.Status, r.Body)
+		}
+		s.API(t, "GET", base+"/"+pol.ID, nil).JSON(t, &pol)
+		if pol.Status != "INACTIVE" {
+			t.Fatalf("stored policy %+v", pol)
+		}
+		rules := base + "/" + pol.ID + "/rules"
+		var rule ruleBody
+		r = s.API(t, "POST", rules, newRule("Off", func(m map[string]any) { m["status"] = "INACTIVE" }))
+		r.JSON(t, &rule)
+		if r.Status != http.StatusCreated || rule.Status != "INACTIVE" {
+			t.Fatalf("create inactive rule: %d %s", r.Status, r.Body)
+		}
+		for id, want := range map[string]string{pol.ID: "policy.lifecycle.create", rule.ID: "policy.rule.add"} {
+			if got, _ := waitForEvents(t, s, id, want); !slices.Equal(got, []string{want}) {
+				t.Errorf("events of %s created inactive: %v, want only %s", id, got, want)
+			}
+		}
+
+		// Replacing with a status changes it and records the change.
+		r = s.API(t, "PUT", rules+"/"+rule.ID, newRule("Off", func(m map[string]any) { m["status"] = "ACTIVE" }))
+		r.JSON(t, &rule)
+		if r.Status != http.StatusOK || rule.Status != "ACTIVE" {
+			t.Fatalf("replace rule with ACTIVE: %d %s", r.Status, r.Body)
+		}
+		r = s.API(t, "PUT", base+"/"+pol.ID, policy("ACTIVE"))
+		r.JSON(t, &pol)
+		if r.Status != http.StatusOK || pol.Status != "ACTIVE" {
+			t.Fatalf("replace policy with ACTIVE: %d %s", r.Status, r.Body)
+		}
+		if got, ok := waitForEvents(t, s, rule.ID, "policy.rule.update", "policy.rule.activate"); !ok {
+			t.Errorf("rule events after replace: %v", got)
+		}
+		if got, ok := waitForEvents(t, s, pol.ID, "policy.lifecycle.update", "policy.lifecycle.activate"); !ok {
+			t.Errorf("policy events after replace: %v", got)
+		}
+		// Without a status, a replace keeps the one it has.
+		r = s.API(t, "PUT", base+"/"+pol.ID, policy(""))
+		r.JSON(t, &pol)
+		if r.Status != http.StatusOK || pol.Status != "ACTIVE" {
+			t.Fatalf("replace without status: %d %s", r.Status, r.Body)
+		}
+		wantOktaError(t, s.API(t, "POST", base, policy("DELETED")), http.StatusBadRequest, "E0000001")
 	})
 }

@@ -137,12 +137,16 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	users, err := a.svc.ListUsers(r.Context(), domain.UserListParams{
+	// A costly search may answer a short page, even an empty one, with a
+	// next link while rows remain, as Okta does.
+	users, next, err := a.svc.ListUsers(r.Context(), domain.UserListParams{
 		Q: q.Get("q"), Filter: q.Get("filter"), Search: q.Get("search"), Page: page})
 	if err != nil {
 		return directoryErr(err, "", "User")
 	}
-	users, next := trimPage(users, page, func(u store.User) string { return u.ID })
+	if users == nil {
+		users = []store.User{}
+	}
 	return a.writePage(w, r, a.usersJSON(users), next)
 }
 

@@ -1,6 +1,8 @@
 package admin_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -259,6 +261,57 @@ func TestListUsers(t *testing.T) {
 			wantOktaError(t, s.API(t, "GET", "/api/v1/users"+q, nil), http.StatusBadRequest, "E0000031")
 		}
 		wantOktaError(t, s.API(t, "GET", "/api/v1/users?limit=0", nil), http.StatusBadRequest, "E0000002")
+	})
+}
+
+// A search the database cannot decide examines a bounded number of rows
+// per request: a short page, even an empty one, still links to the next
+// while rows remain, and following the links finds every match.
+func TestListUsersBoundedSearch(t *testing.T) {
+	backends(t, func(t *testing.T, s *testkit.Server) {
+		ctx := context.Background()
+		const n = 1100
+		now := time.Now().UTC()
+		for i := range n {
+			login := fmt.Sprintf("scan%04d@example.com", i)
+			u := store.User{ID: fmt.Sprintf("00uzzzzscan%04d", i), Login: login, Email: login, FirstName: "Scan",
+				LastName: "User", Status: store.UserStaged, Created: now, Updated: now}
+			if i == n-1 {
+				u.Profile = map[string]any{"scanMark": "hit"}
+			}
+			if err := s.Store.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		next := `/api/v1/users?limit=1&search=profile.scanMark+eq+"hit"`
+		var seen []string
+		pages := 0
+		for ; next != ""; pages++ {
+			if pages > 5 {
+				t.Fatal("too many pages")
+			}
+			r := s.API(t, "GET", next, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%s: %d %s", next, r.Status, r.Body)
+			}
+			var users []apiUser
+			r.JSON(t, &users)
+			if pages == 0 && (len(users) != 0 || strings.TrimSpace(string(r.Body)) != "[]") {
+				t.Fatalf("first page %s, want [] (the match lies past the rows one request examines)", r.Body)
+			}
+			for _, u := range users {
+				seen = append(seen, u.ID)
+			}
+			next = ""
+			for _, l := range r.Header.Values("Link") {
+				if strings.HasSuffix(l, `rel="next"`) {
+					next = strings.TrimPrefix(strings.Split(l, ">")[0], "<"+s.URL)
+				}
+			}
+		}
+		if want := []string{fmt.Sprintf("00uzzzzscan%04d", n-1)}; pages < 2 || !slices.Equal(seen, want) {
+			t.Errorf("%d pages found %v, want %v over at least 2", pages, seen, want)
+		}
 	})
 }
 

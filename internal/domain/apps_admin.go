@@ -130,8 +130,9 @@ func (s *Service) setAppStatus(ctx context.Context, clientID, status, eventType,
 	return nil
 }
 
-// DeleteApp removes an INACTIVE app with its secrets and assignments; an
-// active one is ErrDeleteActiveApp.
+// DeleteApp removes an INACTIVE app with its secrets and assignments and
+// ends its grants (refresh tokens, codes, the access tokens they issued);
+// an active one is ErrDeleteActiveApp.
 func (s *Service) DeleteApp(ctx context.Context, clientID string) error {
 	app, err := s.Store.GetApp(ctx, clientID)
 	if err != nil {
@@ -140,7 +141,7 @@ func (s *Service) DeleteApp(ctx context.Context, clientID string) error {
 	if app.Status == store.StatusActive {
 		return ErrDeleteActiveApp
 	}
-	if err := s.Store.DeleteApp(ctx, clientID); err != nil {
+	if err := s.Store.DeleteApp(ctx, clientID, s.now().UTC()); err != nil {
 		return err
 	}
 	s.record(ctx, "application.lifecycle.delete", "Delete application", appTarget(app))

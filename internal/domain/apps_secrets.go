@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
@@ -60,13 +61,6 @@ func (s *Service) CreateAppSecret(ctx context.Context, clientID, value, status s
 	} else if status != store.StatusActive && status != store.StatusInactive {
 		v.add("status", "must be ACTIVE or INACTIVE")
 	}
-	existing, err := s.Store.ListAppSecrets(ctx, clientID)
-	if err != nil {
-		return NewAppSecret{}, err
-	}
-	if len(existing) >= MaxAppSecrets {
-		v.add("client_secret", "an app holds at most two secrets: delete an inactive one first")
-	}
 	if err := v.err(); err != nil {
 		return NewAppSecret{}, err
 	}
@@ -74,9 +68,12 @@ func (s *Service) CreateAppSecret(ctx context.Context, clientID, value, status s
 		value = RandomToken(32)
 	}
 	now := s.now().UTC()
-	sec := store.AppSecret{ID: NewID(PrefixSecret), ClientID: clientID, Hash: HashSecret(value), Status: status,
-		Created: now, LastUpdated: now}
-	if err := s.Store.CreateAppSecret(ctx, sec); err != nil {
+	sec := store.AppSecret{ID: NewID(PrefixSecret), ClientID: clientID, Hash: HashSecret(value), HintKey: RandomToken(32),
+		Status: status, Created: now, LastUpdated: now}
+	// The store counts and inserts in one transaction.
+	if err := s.Store.CreateAppSecret(ctx, sec, MaxAppSecrets); errors.Is(err, store.ErrSecretLimit) {
+		return NewAppSecret{}, Invalid("client_secret", "an app holds at most two secrets: delete an inactive one first")
+	} else if err != nil {
 		return NewAppSecret{}, err
 	}
 	s.record(ctx, "app.oauth2.credentials.lifecycle.create", "Create OAuth client secret", appTarget(app))
@@ -103,11 +100,12 @@ func (s *Service) setSecretStatus(ctx context.Context, clientID, secretID, statu
 	if err != nil || sec.Status == status {
 		return sec, err
 	}
-	if status == store.StatusInactive && len(app.SecretHashes) <= 1 {
-		return sec, &StateError{Message: "The app's only active client secret cannot be deactivated: create and activate another first."}
-	}
 	now := s.now().UTC()
-	if err := s.Store.SetAppSecretStatus(ctx, clientID, secretID, status, now); err != nil {
+	// The store refuses, in the transaction that writes, to leave the app
+	// without an active secret.
+	if err := s.Store.SetAppSecretStatus(ctx, clientID, secretID, status, now); errors.Is(err, store.ErrLastActiveSecret) {
+		return sec, &StateError{Message: "The app's only active client secret cannot be deactivated: create and activate another first."}
+	} else if err != nil {
 		return sec, err
 	}
 	sec.Status, sec.LastUpdated = status, now
@@ -125,14 +123,10 @@ func (s *Service) DeleteAppSecret(ctx context.Context, clientID, secretID string
 	if err != nil {
 		return err
 	}
-	sec, err := s.Store.GetAppSecret(ctx, clientID, secretID)
-	if err != nil {
-		return err
-	}
-	if sec.Status == store.StatusActive {
+	// The store deletes only an inactive secret, in one statement.
+	if err := s.Store.DeleteAppSecret(ctx, clientID, secretID); errors.Is(err, store.ErrActiveSecret) {
 		return &StateError{Message: "An active client secret cannot be deleted: deactivate it first."}
-	}
-	if err := s.Store.DeleteAppSecret(ctx, clientID, secretID); err != nil {
+	} else if err != nil {
 		return err
 	}
 	s.record(ctx, "app.oauth2.credentials.lifecycle.delete", "Delete OAuth client secret", appTarget(app))

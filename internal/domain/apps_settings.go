@@ -2,9 +2,10 @@ package domain
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -107,14 +108,18 @@ func isJSONObject(raw []byte) bool {
 }
 
 // SecretHint is what the Management API shows of a secret (Okta's
-// secret_hash): the first 96 bits of its SHA-256, base64url, enough to
-// tell secrets apart and to match one in hand, never the stored hash.
-func SecretHint(storedHash string) string {
-	sum, err := hex.DecodeString(storedHash)
-	if err != nil || len(sum) < secretHintByteSize {
+// secret_hash): an identifier that tells an app's secrets apart. It is the
+// first 96 bits, base64url, of an HMAC-SHA-256 of the stored hash keyed
+// with the secret's random hint key, which is never shown: unlike a plain
+// hash of the secret, it cannot be used to test guesses of the secret
+// offline, nor to match a secret in hand.
+func SecretHint(sec store.AppSecret) string {
+	if sec.HintKey == "" || sec.Hash == "" {
 		return ""
 	}
-	return base64.RawURLEncoding.EncodeToString(sum[:secretHintByteSize])
+	mac := hmac.New(sha256.New, []byte(sec.HintKey))
+	mac.Write([]byte(sec.Hash))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:secretHintByteSize])
 }
 
 // AppSecretMatches reports whether value is one of an app's ACTIVE

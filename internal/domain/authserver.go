@@ -87,6 +87,9 @@ type AuthServerParams struct {
 	// Audiences must hold exactly one value (Okta allows one).
 	Audiences  []string
 	IssuerMode string // empty means ORG_URL
+	// Status is ACTIVE or INACTIVE: "" makes a new server ACTIVE and
+	// leaves a replaced one's status as it is.
+	Status string
 }
 
 func (p *AuthServerParams) validate() error {
@@ -112,6 +115,7 @@ func (p *AuthServerParams) validate() error {
 	if !slices.Contains([]string{IssuerModeOrgURL, IssuerModeCustomURL, IssuerModeDynamic}, p.IssuerMode) {
 		v.add("issuerMode", "must be ORG_URL, CUSTOM_URL or DYNAMIC")
 	}
+	checkStatus(&v, p.Status)
 	return v.err()
 }
 
@@ -157,7 +161,8 @@ func (s *Service) GetAuthServer(ctx context.Context, id string) (store.AuthServe
 	return s.Store.GetAuthServer(ctx, id)
 }
 
-// CreateAuthServer makes an active custom authorization server. It has no
+// CreateAuthServer makes a custom authorization server, stored with its
+// status (ACTIVE unless p.Status says INACTIVE) in one write. It has no
 // access policy: until one is made, it issues no token (as Okta's).
 func (s *Service) CreateAuthServer(ctx context.Context, p AuthServerParams) (store.AuthServer, error) {
 	if err := p.validate(); err != nil {
@@ -165,7 +170,7 @@ func (s *Service) CreateAuthServer(ctx context.Context, p AuthServerParams) (sto
 	}
 	now := s.now().UTC()
 	as := store.AuthServer{ID: NewID(PrefixAuthServer), Name: p.Name, Description: p.Description, Audience: p.Audiences[0],
-		Status: store.StatusActive, IssuerMode: p.IssuerMode, Created: now, LastUpdated: now}
+		Status: statusOr(p.Status, store.StatusActive), IssuerMode: p.IssuerMode, Created: now, LastUpdated: now}
 	if err := s.Store.CreateAuthServer(ctx, as); err != nil {
 		return store.AuthServer{}, nameTaken(err, "name")
 	}
@@ -173,8 +178,8 @@ func (s *Service) CreateAuthServer(ctx context.Context, p AuthServerParams) (sto
 	return as, nil
 }
 
-// ReplaceAuthServer sets the name, description, audience and issuer mode
-// of a custom server; its status changes only through its lifecycle.
+// ReplaceAuthServer sets the name, description, audience, issuer mode and
+// (when set) status of a custom server, in one write.
 func (s *Service) ReplaceAuthServer(ctx context.Context, id string, p AuthServerParams) (store.AuthServer, error) {
 	as, err := s.GetAuthServer(ctx, id)
 	if err != nil {
@@ -183,11 +188,17 @@ func (s *Service) ReplaceAuthServer(ctx context.Context, id string, p AuthServer
 	if err := p.validate(); err != nil {
 		return store.AuthServer{}, err
 	}
+	was := as.Status
 	as.Name, as.Description, as.Audience, as.IssuerMode, as.LastUpdated = p.Name, p.Description, p.Audiences[0], p.IssuerMode, s.now().UTC()
+	as.Status = statusOr(p.Status, as.Status)
 	if err := s.Store.UpdateAuthServer(ctx, as); err != nil {
 		return store.AuthServer{}, nameTaken(err, "name")
 	}
 	s.record(ctx, "oauth2.as.updated", "Update authorization server", authServerTarget(as))
+	if as.Status != was {
+		_, event, msg := authServerLifecycle(as.Status == store.StatusActive)
+		s.record(ctx, event, msg, authServerTarget(as))
+	}
 	return as, nil
 }
 
@@ -199,10 +210,7 @@ func (s *Service) SetAuthServerActive(ctx context.Context, id string, active boo
 	if err != nil {
 		return err
 	}
-	status, event, msg := store.StatusActive, "oauth2.as.activated", "Activate authorization server"
-	if !active {
-		status, event, msg = store.StatusInactive, "oauth2.as.deactivated", "Deactivate authorization server"
-	}
+	status, event, msg := authServerLifecycle(active)
 	if as.Status == status {
 		return nil
 	}
@@ -244,6 +252,15 @@ func (s *Service) RotateAuthServerKeys(ctx context.Context, id string, rotate fu
 	}
 	s.record(ctx, "app.oauth2.as.key.rollover", "Rotate authorization server keys", authServerTarget(as))
 	return nil
+}
+
+// authServerLifecycle is the status an activation (or deactivation) sets
+// and the System Log event that records it.
+func authServerLifecycle(active bool) (status, event, msg string) {
+	if active {
+		return store.StatusActive, "oauth2.as.activated", "Activate authorization server"
+	}
+	return store.StatusInactive, "oauth2.as.deactivated", "Deactivate authorization server"
 }
 
 func authServerTarget(as store.AuthServer) store.EventObject {

@@ -139,10 +139,10 @@ type GroupListParams struct {
 	Page              store.Page
 }
 
-// ListGroups returns a page of groups (Limit+1 rows when there are more).
-func (s *Service) ListGroups(ctx context.Context, p GroupListParams) ([]store.Group, error) {
+// ListGroups returns a page of groups and the cursor of the next one ("" when none).
+func (s *Service) ListGroups(ctx context.Context, p GroupListParams) ([]store.Group, string, error) {
 	if n := btoi(p.Q != "") + btoi(p.Filter != "") + btoi(p.Search != ""); n > 1 {
-		return nil, &SearchError{"Invalid search criteria: use only one of q, filter and search"}
+		return nil, "", &SearchError{"Invalid search criteria: use only one of q, filter and search"}
 	}
 	var f *store.Filter
 	var err error
@@ -153,12 +153,12 @@ func (s *Service) ListGroups(ctx context.Context, p GroupListParams) ([]store.Gr
 		f, err = ParseGroupSearch(p.Search)
 	case p.Q != "":
 		if len(p.Q) > maxQueryLength {
-			return nil, &SearchError{"Invalid search criteria: q is too long"}
+			return nil, "", &SearchError{"Invalid search criteria: q is too long"}
 		}
 		f = &store.Filter{Op: store.OpSw, Attr: "profile.name", Value: p.Q}
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	return s.Store.ListGroups(ctx, store.GroupQuery{Filter: f, Page: p.Page})
 }

@@ -31,6 +31,24 @@ type PolicyParams struct {
 	Priority int
 	// Clients are client ids, or ALL_CLIENTS.
 	Clients []string
+	// Status is ACTIVE or INACTIVE: "" makes a new policy ACTIVE and
+	// leaves a replaced one's status as it is.
+	Status string
+}
+
+// checkStatus refuses a status other than ACTIVE, INACTIVE or none.
+func checkStatus(v *ValidationError, status string) {
+	if status != "" && status != store.StatusActive && status != store.StatusInactive {
+		v.add("status", "must be ACTIVE or INACTIVE")
+	}
+}
+
+// statusOr is status, or def when none was asked for.
+func statusOr(status, def string) string {
+	if status == "" {
+		return def
+	}
+	return status
 }
 
 func (s *Service) validatePolicy(ctx context.Context, p *PolicyParams) error {
@@ -45,6 +63,7 @@ func (s *Service) validatePolicy(ctx context.Context, p *PolicyParams) error {
 	if p.Priority < 0 {
 		v.add("priority", "must be a positive number")
 	}
+	checkStatus(&v, p.Status)
 	switch {
 	case len(p.Clients) == 0:
 		v.add("conditions.clients.include", "must name ALL_CLIENTS or at least one client id")
@@ -78,8 +97,10 @@ func (s *Service) GetPolicy(ctx context.Context, asID, id string) (store.AccessP
 	return s.Store.GetAccessPolicy(ctx, asID, id)
 }
 
-// CreatePolicy adds an active access policy at p.Priority (last when 0
-// or past the end), moving the ones at and after it down.
+// CreatePolicy adds an access policy at p.Priority (last when 0 or past
+// the end), moving the ones at and after it down. It is stored with its
+// status (ACTIVE unless p.Status says INACTIVE) in one write, so that an
+// inactive policy never matches a token request.
 func (s *Service) CreatePolicy(ctx context.Context, asID string, p PolicyParams) (store.AccessPolicy, error) {
 	if _, err := s.GetAuthServer(ctx, asID); err != nil {
 		return store.AccessPolicy{}, err
@@ -89,7 +110,7 @@ func (s *Service) CreatePolicy(ctx context.Context, asID string, p PolicyParams)
 	}
 	now := s.now().UTC()
 	pol, err := s.Store.CreateAccessPolicy(ctx, store.AccessPolicy{ID: NewID(PrefixPolicy), AuthServerID: asID, Name: p.Name,
-		Description: p.Description, Priority: p.Priority, Status: store.StatusActive, Clients: p.Clients,
+		Description: p.Description, Priority: p.Priority, Status: statusOr(p.Status, store.StatusActive), Clients: p.Clients,
 		Created: now, LastUpdated: now})
 	if err != nil {
 		return pol, nameTaken(err, "name")
@@ -99,8 +120,7 @@ func (s *Service) CreatePolicy(ctx context.Context, asID string, p PolicyParams)
 }
 
 // ReplacePolicy replaces a policy's name, description, clients and (when
-// p.Priority is set) priority; its status changes only through its
-// lifecycle.
+// set) priority and status, in one write.
 func (s *Service) ReplacePolicy(ctx context.Context, asID, id string, p PolicyParams) (store.AccessPolicy, error) {
 	pol, err := s.GetPolicy(ctx, asID, id)
 	if err != nil {
@@ -109,7 +129,9 @@ func (s *Service) ReplacePolicy(ctx context.Context, asID, id string, p PolicyPa
 	if err := s.validatePolicy(ctx, &p); err != nil {
 		return store.AccessPolicy{}, err
 	}
+	was := pol.Status
 	pol.Name, pol.Description, pol.Clients, pol.LastUpdated = p.Name, p.Description, p.Clients, s.now().UTC()
+	pol.Status = statusOr(p.Status, pol.Status)
 	if p.Priority > 0 {
 		pol.Priority = p.Priority
 	}
@@ -117,6 +139,10 @@ func (s *Service) ReplacePolicy(ctx context.Context, asID, id string, p PolicyPa
 		return pol, nameTaken(err, "name")
 	}
 	s.record(ctx, "policy.lifecycle.update", "Update policy", policyTarget(pol))
+	if pol.Status != was {
+		_, event, msg := lifecycle(pol.Status == store.StatusActive, "policy.lifecycle.activate", "policy.lifecycle.deactivate", "policy")
+		s.record(ctx, event, msg, policyTarget(pol))
+	}
 	return pol, nil
 }
 
@@ -176,6 +202,8 @@ type RuleParams struct {
 	AccessTokenMinutes   *int
 	RefreshTokenMinutes  int
 	RefreshWindowMinutes *int
+	// Status as PolicyParams.Status.
+	Status string
 }
 
 func (s *Service) validateRule(ctx context.Context, asID string, p *RuleParams) error {
@@ -187,6 +215,7 @@ func (s *Service) validateRule(ctx context.Context, asID string, p *RuleParams) 
 	if p.Priority < 0 {
 		v.add("priority", "must be a positive number")
 	}
+	checkStatus(&v, p.Status)
 	if len(p.UsersInclude) == 0 && len(p.GroupsInclude) == 0 {
 		v.add("conditions.people", "must include users or groups (EVERYONE for every user)")
 	}
@@ -285,7 +314,8 @@ func (s *Service) GetPolicyRule(ctx context.Context, asID, policyID, id string) 
 	return s.Store.GetPolicyRule(ctx, asID, policyID, id)
 }
 
-// CreatePolicyRule adds an active rule at p.Priority in its policy.
+// CreatePolicyRule adds a rule at p.Priority in its policy, stored with
+// its status (ACTIVE unless p.Status says INACTIVE) in one write.
 func (s *Service) CreatePolicyRule(ctx context.Context, asID, policyID string, p RuleParams) (store.PolicyRule, error) {
 	if _, err := s.GetPolicy(ctx, asID, policyID); err != nil {
 		return store.PolicyRule{}, err
@@ -295,7 +325,7 @@ func (s *Service) CreatePolicyRule(ctx context.Context, asID, policyID string, p
 	}
 	now := s.now().UTC()
 	r := store.PolicyRule{ID: NewID(PrefixPolicyRule), PolicyID: policyID, AuthServerID: asID, Priority: p.Priority,
-		Status: store.StatusActive, Created: now, LastUpdated: now}
+		Status: statusOr(p.Status, store.StatusActive), Created: now, LastUpdated: now}
 	p.apply(&r)
 	r, err := s.Store.CreatePolicyRule(ctx, r)
 	if err != nil {
@@ -306,7 +336,7 @@ func (s *Service) CreatePolicyRule(ctx context.Context, asID, policyID string, p
 }
 
 // ReplacePolicyRule replaces a rule's conditions and actions and (when
-// p.Priority is set) its priority.
+// set) its priority and status, in one write.
 func (s *Service) ReplacePolicyRule(ctx context.Context, asID, policyID, id string, p RuleParams) (store.PolicyRule, error) {
 	r, err := s.GetPolicyRule(ctx, asID, policyID, id)
 	if err != nil {
@@ -315,15 +345,20 @@ func (s *Service) ReplacePolicyRule(ctx context.Context, asID, policyID, id stri
 	if err := s.validateRule(ctx, asID, &p); err != nil {
 		return store.PolicyRule{}, err
 	}
+	was := r.Status
 	p.apply(&r)
 	if p.Priority > 0 {
 		r.Priority = p.Priority
 	}
-	r.LastUpdated = s.now().UTC()
+	r.Status, r.LastUpdated = statusOr(p.Status, r.Status), s.now().UTC()
 	if r, err = s.Store.UpdatePolicyRule(ctx, r); err != nil {
 		return r, nameTaken(err, "name")
 	}
 	s.record(ctx, "policy.rule.update", "Update policy rule", ruleTarget(r))
+	if r.Status != was {
+		_, event, msg := lifecycle(r.Status == store.StatusActive, "policy.rule.activate", "policy.rule.deactivate", "policy rule")
+		s.record(ctx, event, msg, ruleTarget(r))
+	}
 	return r, nil
 }
 

@@ -108,19 +108,20 @@ func (s *Service) UserLifecycle(ctx context.Context, id, action string) (store.U
 	if !ok {
 		return store.User{}, ErrUnknownAction
 	}
-	u, err := s.Store.GetUser(ctx, id)
-	if err != nil {
-		return store.User{}, err
-	}
-	if !slices.Contains(tr.from, u.Status) {
-		if tr.refused != nil {
-			return store.User{}, tr.refused
+	u, err := s.Store.ModifyUser(ctx, id, func(u *store.User) (bool, error) {
+		// Decided on the row as stored, locked: a concurrent change cannot
+		// slip in between the check and the write.
+		if !slices.Contains(tr.from, u.Status) {
+			if tr.refused != nil {
+				return false, tr.refused
+			}
+			return false, &StateError{Message: msgNotAllowed}
 		}
-		return store.User{}, &StateError{Message: msgNotAllowed}
-	}
-	tr.apply(s, &u)
-	u.Updated = s.now().UTC()
-	if err := s.Store.UpdateUser(ctx, u, tr.endSessions); err != nil {
+		tr.apply(s, u)
+		u.Updated = s.now().UTC()
+		return tr.endSessions, nil
+	})
+	if err != nil {
 		return store.User{}, err
 	}
 	s.record(ctx, tr.event, tr.message, userTarget(u))
@@ -135,7 +136,9 @@ func (e *CredentialsError) Error() string { return "Update of credentials failed
 
 // ChangePassword sets a new password for a user who proves the old one.
 // A PASSWORD_EXPIRED user becomes ACTIVE; revokeSessions also ends their
-// sessions.
+// sessions. The slow work (checking the old password, hashing the new
+// one) happens before the write, which is refused if the stored password
+// changed meanwhile.
 func (s *Service) ChangePassword(ctx context.Context, id, oldPassword, newPassword string, revokeSessions bool) (store.User, error) {
 	u, err := s.Store.GetUser(ctx, id)
 	if err != nil {
@@ -162,10 +165,22 @@ func (s *Service) ChangePassword(ctx context.Context, id, oldPassword, newPasswo
 	if err != nil {
 		return store.User{}, &CredentialsError{Cause: "password: " + msgPasswordPolicy}
 	}
-	now := s.now().UTC()
-	u.PasswordHash, u.PasswordChanged, u.Updated = hash, now, now
-	setStatus(store.UserActive)(s, &u)
-	if err := s.Store.UpdateUser(ctx, u, revokeSessions); err != nil {
+	verified := u.PasswordHash
+	u, err = s.Store.ModifyUser(ctx, id, func(u *store.User) (bool, error) {
+		// The old password was checked against the hash read before; if it
+		// changed since (a reset, another change), that check proves nothing.
+		if u.PasswordHash != verified {
+			return false, &CredentialsError{Cause: "oldPassword: The credentials provided were incorrect."}
+		}
+		if u.Status != store.UserActive && u.Status != store.UserPasswordExpired {
+			return false, &StateError{Message: msgNotAllowed}
+		}
+		now := s.now().UTC()
+		u.PasswordHash, u.PasswordChanged, u.Updated = hash, now, now
+		setStatus(store.UserActive)(s, u)
+		return revokeSessions, nil
+	})
+	if err != nil {
 		return store.User{}, err
 	}
 	s.record(ctx, "user.account.update_password", "Update password for Okta user", userTarget(u))

@@ -121,32 +121,48 @@ func (s *Service) checkGroupIDs(ctx context.Context, ids []string, v *Validation
 // removes the profile attributes not sent; a merge (POST) keeps them.
 // Setting the password of a user who could not sign in for want of one
 // (PROVISIONED, RECOVERY, PASSWORD_EXPIRED) makes them ACTIVE, and ends
-// the user's sessions.
+// the user's sessions. The change applies to the user as stored when it
+// is written (Store.ModifyUser), so it never undoes a concurrent one such
+// as a deactivation or a lockout; the password is hashed before that.
 func (s *Service) UpdateUser(ctx context.Context, id string, in UserInput, replace bool) (store.User, error) {
-	u, err := s.Store.GetUser(ctx, id)
-	if err != nil {
-		return store.User{}, err
-	}
-	before := u
-	now := s.now().UTC()
-	var v ValidationError
-	if in.Profile != nil || replace {
-		applyProfile(&u, in.Profile, replace, &v)
-	}
-	s.setPassword(&u, in.Password, &v)
-	if err := v.err(); err != nil {
-		return store.User{}, err
+	var hash string
+	var hashErr error
+	if in.Password != nil {
+		if _, err := s.Store.GetUser(ctx, id); err != nil { // no hashing for a user that does not exist
+			return store.User{}, err
+		}
+		hash, hashErr = HashPassword(*in.Password)
 	}
 	passwordSet := in.Password != nil
-	activated := passwordSet && slices.Contains([]string{store.UserProvisioned, store.UserRecovery, store.UserPasswordExpired}, u.Status)
-	if activated {
-		u.Status, u.StatusChanged = store.UserActive, now
-		if u.Activated.IsZero() {
-			u.Activated = now
+	now := s.now().UTC()
+	var before store.User
+	var activated bool
+	u, err := s.Store.ModifyUser(ctx, id, func(u *store.User) (bool, error) {
+		before = *u
+		var v ValidationError
+		if in.Profile != nil || replace {
+			applyProfile(u, in.Profile, replace, &v)
 		}
-	}
-	u.Updated = now
-	if err := s.Store.UpdateUser(ctx, u, passwordSet); errors.Is(err, store.ErrConflict) {
+		switch {
+		case hashErr != nil:
+			v.add("password", msgPasswordPolicy)
+		case passwordSet:
+			u.PasswordHash, u.PasswordChanged = hash, now
+		}
+		if err := v.err(); err != nil {
+			return false, err
+		}
+		activated = passwordSet && slices.Contains([]string{store.UserProvisioned, store.UserRecovery, store.UserPasswordExpired}, u.Status)
+		if activated {
+			u.Status, u.StatusChanged = store.UserActive, now
+			if u.Activated.IsZero() {
+				u.Activated = now
+			}
+		}
+		u.Updated = now
+		return passwordSet, nil
+	})
+	if errors.Is(err, store.ErrConflict) {
 		return store.User{}, Invalid("login", msgLoginTaken)
 	} else if err != nil {
 		return store.User{}, err
@@ -232,12 +248,13 @@ type UserListParams struct {
 // maxQueryLength bounds q.
 const maxQueryLength = 256
 
-// ListUsers returns a page of users (Limit+1 rows when there are more).
-// Without a filter or search, deprovisioned users are left out, as Okta
-// leaves them out.
-func (s *Service) ListUsers(ctx context.Context, p UserListParams) ([]store.User, error) {
+// ListUsers returns a page of at most p.Page.Limit users and the cursor
+// of the next page ("" at the end; see store.Users.ListUsers for pages a
+// costly search cuts short). Without a filter or search, deprovisioned
+// users are left out, as Okta leaves them out.
+func (s *Service) ListUsers(ctx context.Context, p UserListParams) ([]store.User, string, error) {
 	if n := btoi(p.Q != "") + btoi(p.Filter != "") + btoi(p.Search != ""); n > 1 {
-		return nil, &SearchError{"Invalid search criteria: use only one of q, filter and search"}
+		return nil, "", &SearchError{"Invalid search criteria: use only one of q, filter and search"}
 	}
 	notDeprovisioned := &store.Filter{Op: store.OpNot, Args: []*store.Filter{{Op: store.OpEq, Attr: "status", Value: store.UserDeprovisioned}}}
 	var f *store.Filter
@@ -249,7 +266,7 @@ func (s *Service) ListUsers(ctx context.Context, p UserListParams) ([]store.User
 		f, err = ParseUserSearch(p.Search)
 	case p.Q != "":
 		if len(p.Q) > maxQueryLength {
-			return nil, &SearchError{"Invalid search criteria: q is too long"}
+			return nil, "", &SearchError{"Invalid search criteria: q is too long"}
 		}
 		any := &store.Filter{Op: store.OpOr}
 		for _, attr := range []string{"profile.firstName", "profile.lastName", "profile.email", "profile.login"} {
@@ -260,7 +277,7 @@ func (s *Service) ListUsers(ctx context.Context, p UserListParams) ([]store.User
 		f = notDeprovisioned
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	return s.Store.ListUsers(ctx, store.UserQuery{Filter: f, Page: p.Page})
 }

@@ -76,6 +76,13 @@ func (h *Handler) authorizationCodeGrant(r *http.Request, req *tokenRequest) (wi
 	case user.Status != store.StatusActive:
 		return resp, apierr.New(apierr.InvalidGrant, "The user is not active.")
 	}
+	// A user unassigned from the app since /authorize gets no tokens, as on
+	// the refresh path (one query).
+	if assigned, err := domain.UserAssigned(r.Context(), h.store, req.app.ClientID, user.ID); err != nil {
+		return resp, apierr.Internal(err)
+	} else if !assigned {
+		return resp, apierr.New(apierr.InvalidGrant, "The user is not assigned to the client application.")
+	}
 	rule, aerr := h.policyRule(r.Context(), req.as, domain.PolicyRequest{ClientID: req.app.ClientID,
 		GrantType: domain.GrantAuthorizationCode, UserID: user.ID, Scopes: code.Scopes})
 	if aerr != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -27,8 +28,12 @@ type Apps interface {
 	UpdateApp(ctx context.Context, app App, newSecret *AppSecret) error
 	// SetAppStatus changes an app's status.
 	SetAppStatus(ctx context.Context, clientID, status string, now time.Time) error
-	// DeleteApp removes an app with its secrets and assignments.
-	DeleteApp(ctx context.Context, clientID string) error
+	// DeleteApp removes an app with its secrets and assignments and ends
+	// its grants, in one transaction: its refresh tokens and codes are
+	// deleted and the access tokens they issued that are still live at now
+	// are recorded as revoked, so that an app made again with the same
+	// client id does not revive them.
+	DeleteApp(ctx context.Context, clientID string, now time.Time) error
 	AppSecrets
 	AppAssignments
 }
@@ -111,16 +116,39 @@ type AppSecrets interface {
 	// app has none.
 	ListAppSecrets(ctx context.Context, clientID string) ([]AppSecret, error)
 	GetAppSecret(ctx context.Context, clientID, secretID string) (AppSecret, error)
-	CreateAppSecret(ctx context.Context, s AppSecret) error
+	// CreateAppSecret adds a secret to an existing app (ErrNotFound
+	// otherwise) unless the app already holds max secrets, ACTIVE or not
+	// (ErrSecretLimit; max 0 means no limit). The count and the write are
+	// one transaction: parallel creations cannot overshoot.
+	CreateAppSecret(ctx context.Context, s AppSecret, max int) error
+	// SetAppSecretStatus changes a secret's status. Deactivating the app's
+	// last ACTIVE secret is ErrLastActiveSecret, decided in the transaction
+	// that writes: parallel deactivations leave one ACTIVE secret.
 	SetAppSecretStatus(ctx context.Context, clientID, secretID, status string, now time.Time) error
+	// DeleteAppSecret deletes an INACTIVE secret; an ACTIVE one is
+	// ErrActiveSecret.
 	DeleteAppSecret(ctx context.Context, clientID, secretID string) error
 }
 
+// Errors of the client secret rules, which the store enforces in the
+// transaction that writes.
+var (
+	// ErrSecretLimit: the app already holds the most secrets allowed.
+	ErrSecretLimit = errors.New("store: the app holds the most client secrets allowed")
+	// ErrLastActiveSecret: the change would leave the app no ACTIVE secret.
+	ErrLastActiveSecret = errors.New("store: the app's last active client secret")
+	// ErrActiveSecret: an ACTIVE secret cannot be deleted.
+	ErrActiveSecret = errors.New("store: the client secret is active")
+)
+
 // AppSecret is one client secret of an app, kept as a hash.
 type AppSecret struct {
-	ID          string
-	ClientID    string
-	Hash        string // hex SHA-256 of the secret
+	ID       string
+	ClientID string
+	Hash     string // hex SHA-256 of the secret
+	// HintKey is a random key, never shown, under which the Management
+	// API's secret_hash hint is computed. Writes fill in an empty one.
+	HintKey     string
 	Status      string // ACTIVE or INACTIVE
 	Created     time.Time
 	LastUpdated time.Time

@@ -24,8 +24,8 @@ const (
 )
 
 // Filter is a parsed filter or search expression (Okta's SCIM-like
-// syntax) over an object's properties. String comparisons ignore case,
-// except on id.
+// syntax) over an object's properties. String comparisons ignore the
+// case of ASCII letters (see FoldASCII), except on id.
 type Filter struct {
 	Op FilterOp
 	// Attr is the property a comparison tests, such as status or
@@ -85,7 +85,7 @@ func (f *Filter) compare(have any) bool {
 		}
 		hl, wl := h, w
 		if f.Attr != "id" {
-			hl, wl = strings.ToLower(h), strings.ToLower(w)
+			hl, wl = FoldASCII(h), FoldASCII(w)
 		}
 		switch f.Op {
 		case OpSw:
@@ -139,4 +139,24 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// FoldASCII lower-cases the ASCII letters of s and leaves every other
+// character as it is. Filters compare text this way because every
+// database can do the same in SQL: full Unicode folding (where the Kelvin
+// sign matches "k") differs between Go, SQLite and PostgreSQL locales, and
+// a row must never match both a comparison and its negation.
+func FoldASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

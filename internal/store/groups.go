@@ -64,9 +64,11 @@ type Groups interface {
 	// ErrConflict.
 	CreateGroup(ctx context.Context, g Group) error
 	GetGroup(ctx context.Context, id string) (Group, error)
-	// ListGroups returns, in id order, at most q.Page.Limit+1 groups whose
-	// id sorts after q.Page.After and who match q.Filter (nil: all).
-	ListGroups(ctx context.Context, q GroupQuery) ([]Group, error)
+	// ListGroups returns, in id order, at most q.Page.Limit groups whose
+	// id sorts after q.Page.After and who match q.Filter (nil: all), and
+	// the cursor of the next page ("" when none), reading at most
+	// MaxExamined rows (as ListUsers).
+	ListGroups(ctx context.Context, q GroupQuery) ([]Group, string, error)
 	// UpdateGroup replaces the name, description and lastUpdated of a
 	// group (ErrNotFound; ErrConflict when the name is taken).
 	UpdateGroup(ctx context.Context, g Group) error

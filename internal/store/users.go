@@ -16,14 +16,28 @@ type Users interface {
 	GetUser(ctx context.Context, id string) (User, error)
 	// GetUserByLogin matches the login case-insensitively.
 	GetUserByLogin(ctx context.Context, login string) (User, error)
-	// ListUsers returns, in id order, at most q.Page.Limit+1 users whose id
-	// sorts after q.Page.After and who match q.Filter (nil: everyone).
-	ListUsers(ctx context.Context, q UserQuery) ([]User, error)
+	// ListUsers returns, in id order, at most q.Page.Limit users whose id
+	// sorts after q.Page.After and who match q.Filter (nil: everyone), and
+	// the cursor of the next page ("" when no rows remain). A filter that
+	// the database cannot decide on its own examines at most
+	// MaxExamined(q.Page.Limit) rows per call, so such a page may
+	// hold fewer users than the limit, even none, while next is set.
+	ListUsers(ctx context.Context, q UserQuery) (users []User, next string, err error)
 	// UpdateUser replaces every field of the stored user with u's
 	// (ErrNotFound, or ErrConflict when the login is taken). endSessions
 	// also ends the user's sign-in sessions and revokes their refresh
-	// tokens, in the same transaction.
+	// tokens, in the same transaction. It is a blind write: a change based
+	// on what was read before goes through ModifyUser.
 	UpdateUser(ctx context.Context, u User, endSessions bool) error
+	// ModifyUser reads the user, lets fn change it and writes it back in
+	// one transaction that holds the user's row, so concurrent
+	// modifications apply one after the other and none is lost. fn runs
+	// with the row locked: it must be quick (hash passwords before). An
+	// error from fn aborts the change and is returned as is; endSessions
+	// also ends the user's sessions and revokes their refresh tokens in
+	// the same transaction. ErrNotFound, or ErrConflict when the new login
+	// is taken. It returns the user as written.
+	ModifyUser(ctx context.Context, id string, fn func(u *User) (endSessions bool, err error)) (User, error)
 	// DeleteUser removes a user with their sessions, codes, refresh
 	// tokens, group memberships and API tokens, in one transaction.
 	DeleteUser(ctx context.Context, id string) error
@@ -35,9 +49,16 @@ type Users interface {
 	RecordSignIn(ctx context.Context, id string, now time.Time) error
 	// RecordFailedSignIn counts a failed sign-in; the lockAfter-th failure
 	// in a row moves an ACTIVE user to LOCKED_OUT (locked reports that it
-	// happened now) and ends their sessions.
+	// happened now) and ends their sessions. Both write only the columns
+	// they change, atomically, so they never undo a concurrent change.
 	RecordFailedSignIn(ctx context.Context, id string, now time.Time, lockAfter int) (locked bool, err error)
 }
+
+// MaxExamined is how many rows one ListUsers or ListGroups call reads at
+// most when its filter cannot be decided by the database alone (a custom
+// attribute, a range over text): ten pages' worth, and never fewer than
+// 1000. The page may then come back short, with a cursor to go on from.
+func MaxExamined(limit int) int { return max(10*limit, 1000) }
 
 // User statuses, as Okta spells them. ACTIVE is StatusActive.
 const (

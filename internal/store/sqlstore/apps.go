@@ -82,9 +82,12 @@ func (s *Store) SetAppStatus(ctx context.Context, clientID, status string, now t
 	return s.oneRow(res, err)
 }
 
-// DeleteApp removes an app; its secrets and assignments go with it.
-func (s *Store) DeleteApp(ctx context.Context, clientID string) error {
+// DeleteApp removes an app; its secrets, assignments and grants go with it.
+func (s *Store) DeleteApp(ctx context.Context, clientID string, now time.Time) error {
 	return s.inTx(ctx, func(t tx) error {
+		if err := s.endClientGrants(ctx, t, clientID, now); err != nil {
+			return err
+		}
 		// Explicit deletes, so that the outcome does not hang on the
 		// database enforcing ON DELETE CASCADE.
 		for _, q := range []string{
@@ -99,6 +102,44 @@ func (s *Store) DeleteApp(ctx context.Context, clientID string) error {
 		res, err := t.exec(ctx, `DELETE FROM apps WHERE client_id = ?`, clientID)
 		return s.oneRow(res, err)
 	})
+}
+
+// maxAccessTokenLife bounds the life of an access token minted from a
+// code: the longest lifetime a policy rule allows (domain's
+// MaxAccessTokenMinutes), with a margin.
+const maxAccessTokenLife = 24*time.Hour + 5*time.Minute
+
+// endClientGrants ends every grant of a client in t: the access tokens its
+// refresh tokens and redeemed codes issued are recorded as revoked while
+// they may live, a code exchange still running gets no refresh token (its
+// family is tombstoned, as a replay does), and its refresh tokens and codes
+// are deleted. Set-based statements: one round trip each, however many
+// users the app had.
+func (s *Store) endClientGrants(ctx context.Context, t tx, clientID string, now time.Time) error {
+	for _, st := range []struct {
+		query string
+		args  []any
+	}{
+		{`INSERT INTO revoked_tokens (jti, expires_at)
+			SELECT 'AT.' || access_token_jti, access_token_expires_at FROM refresh_tokens
+			WHERE client_id = ? AND revoked_at IS NULL AND access_token_jti <> '' AND access_token_expires_at > ?
+			ON CONFLICT (jti) DO NOTHING`, []any{clientID, now.Unix()}},
+		{`INSERT INTO revoked_tokens (jti, expires_at)
+			SELECT 'AT.' || access_token_jti, used_at + ? FROM codes
+			WHERE client_id = ? AND used_at IS NOT NULL AND access_token_jti <> '' AND used_at > ?
+			ON CONFLICT (jti) DO NOTHING`,
+			[]any{int64(maxAccessTokenLife / time.Second), clientID, now.Add(-maxAccessTokenLife).Unix()}},
+		{`INSERT INTO revoked_tokens (jti, expires_at)
+			SELECT 'RF.' || hash, ? FROM codes WHERE client_id = ? AND used_at IS NOT NULL AND used_at > ?
+			ON CONFLICT (jti) DO NOTHING`, []any{now.Add(tombstoneLife).Unix(), clientID, now.Add(-tombstoneLife).Unix()}},
+		{`DELETE FROM refresh_tokens WHERE client_id = ?`, []any{clientID}},
+		{`DELETE FROM codes WHERE client_id = ?`, []any{clientID}},
+	} {
+		if _, err := t.exec(ctx, st.query, st.args...); err != nil {
+			return s.translate(err)
+		}
+	}
+	return nil
 }
 
 // oneRow turns the result of a write to one row into nil, a translated

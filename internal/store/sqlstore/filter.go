@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
@@ -15,7 +16,7 @@ type columnKind int
 const (
 	colExact columnKind = iota // text compared as is (ids)
 	colUpper                   // upper-case text (statuses, types)
-	colLower                   // text kept lower-cased (login_lower, name_lower)
+	colLower                   // a copy lower-cased by strings.ToLower (name_lower): narrows only
 	colText                    // text compared ignoring case
 	colTime                    // unix seconds, 0 for never
 )
@@ -71,7 +72,7 @@ func compileFilter(f *store.Filter, cols map[string]column) (where string, args 
 	if !ok {
 		return "1=0", nil, true // a text property never equals a number, date or boolean
 	}
-	if !isASCII(v) { // SQL and Go may fold non-ASCII case differently
+	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) { // text a database may refuse to compare
 		return keepAll()
 	}
 	switch col.kind {
@@ -82,18 +83,22 @@ func compileFilter(f *store.Filter, cols map[string]column) (where string, args 
 		return keepAll()
 	case colUpper:
 		if f.Op == store.OpEq {
-			return col.expr + " = ?", []any{strings.ToUpper(v)}, true
+			return col.expr + " = ?", []any{upperASCII(v)}, true
 		}
 		return keepAll()
+	case colLower:
+		return compileLowered(f.Op, col.expr, v)
 	}
-	expr := col.expr
-	if col.kind == colText {
-		expr = "LOWER(" + expr + ")"
-	}
-	v = strings.ToLower(v)
+	// Both sides fold ASCII letters only, exactly as Filter.Match does:
+	// SQL LOWER() follows the database's locale, which Go cannot match.
+	expr, v := foldASCII(col.expr), store.FoldASCII(v)
 	switch f.Op {
 	case store.OpEq:
-		return present + " AND " + expr + " = ?", []any{v}, true
+		narrow := ""
+		if lc, ok := loweredCopies[col.expr]; ok { // an indexed copy finds the candidates fast
+			narrow, args = lc+" = ? AND ", []any{strings.ToLower(f.Value.(string))}
+		}
+		return narrow + present + " AND " + expr + " = ?", append(args, v), true
 	case store.OpSw:
 		return present + " AND " + expr + ` LIKE ? ESCAPE '\'`, []any{escapeLike(v) + "%"}, true
 	case store.OpCo:
@@ -101,6 +106,46 @@ func compileFilter(f *store.Filter, cols map[string]column) (where string, args 
 	}
 	// Text ranges depend on collation, which differs between databases.
 	return keepAll()
+}
+
+// loweredCopies maps a text column to its copy lower-cased by Go's
+// strings.ToLower, which the database indexes.
+var loweredCopies = map[string]string{"u.login": "u.login_lower"}
+
+// compileLowered tests a copy lower-cased by Go's strings.ToLower, which
+// folds more than ASCII. Two strings equal but for ASCII case have equal
+// lower-cased copies, so the condition keeps every matching row, but it
+// may keep others too (the Kelvin sign lower-cases to "k"): not exact.
+func compileLowered(op store.FilterOp, expr, v string) (string, []any, bool) {
+	v = strings.ToLower(v)
+	switch op {
+	case store.OpEq:
+		return expr + " = ?", []any{v}, false
+	case store.OpSw:
+		return expr + ` LIKE ? ESCAPE '\'`, []any{escapeLike(v) + "%"}, false
+	case store.OpCo:
+		return expr + ` LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(v) + "%"}, false
+	}
+	return keepAll()
+}
+
+// foldASCII is a SQL expression lower-casing the ASCII letters of expr and
+// nothing else, the same in every database and locale.
+func foldASCII(expr string) string {
+	for c := 'A'; c <= 'Z'; c++ {
+		expr = "REPLACE(" + expr + ", '" + string(c) + "', '" + string(c+'a'-'A') + "')"
+	}
+	return expr
+}
+
+// upperASCII upper-cases the ASCII letters of s only.
+func upperASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, s)
 }
 
 func keepAll() (string, []any, bool) { return "1=1", nil, false }
@@ -139,50 +184,53 @@ func compileTime(f *store.Filter, col column) (string, []any, bool) {
 	return "1=0", nil, true // sw and co never match a time
 }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
 // escapeLike escapes the LIKE wildcards of s with a backslash.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// listFiltered reads a page of rows in id order: query takes the cursor,
-// then args, then a row limit. keep returns a row's id and whether it
-// belongs on the page. When the SQL condition is not exact, rows are read
-// in batches until the page is full or the table ends.
-func listFiltered[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), query string, args []any,
-	exact bool, p store.Page, keep func(T) (string, bool)) ([]T, error) {
-	want := p.Limit + 1
-	batch := want
+// filterBatch is how many rows a list reads at a time when its filter
+// cannot be decided in SQL alone.
+const filterBatch = 500
+
+// pageFiltered reads a page of rows in id order and the cursor of the
+// next page: query takes the cursor, then args, then a row limit; keep
+// returns a row's id and whether it belongs on the page. When the SQL
+// condition is not exact it reads batches, but examines at most budget
+// rows: a page cut short that way ends at the last row examined, with a
+// cursor to go on from there.
+func pageFiltered[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), query string, args []any,
+	exact bool, p store.Page, budget int, keep func(T) (string, bool)) ([]T, string, error) {
+	limit := max(p.Limit, 1)
+	batch := limit + 1 // an exact condition: one more row tells whether more remain
 	if !exact {
-		batch = max(want, userListBatch)
+		batch = min(max(batch, filterBatch), budget)
+	} else {
+		budget = batch
 	}
-	after := p.After
+	after, lastKept := p.After, ""
 	out := []T{}
-	for {
-		qargs := append(append([]any{after}, args...), batch)
-		rows, err := queryAll(ctx, s, scan, query, qargs...)
+	for examined := 0; examined < budget; {
+		n := min(batch, budget-examined)
+		rows, err := queryAll(ctx, s, scan, query, append(append([]any{after}, args...), n)...)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		for _, row := range rows {
 			id, ok := keep(row)
 			after = id
-			if ok {
-				if out = append(out, row); len(out) == want {
-					return out, nil
-				}
+			examined++
+			if !ok {
+				continue
 			}
+			if len(out) == limit { // one match more than the page holds
+				return out, lastKept, nil
+			}
+			out, lastKept = append(out, row), id
 		}
-		if len(rows) < batch {
-			return out, nil
+		if len(rows) < n {
+			return out, "", nil
 		}
 	}
+	return out, after, nil
 }

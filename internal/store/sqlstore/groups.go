@@ -45,10 +45,10 @@ var groupFilterColumns = map[string]column{
 	"profile.name":          {"g.name_lower", colLower}, "profile.description": {"g.description", colText},
 }
 
-func (s *Store) ListGroups(ctx context.Context, q store.GroupQuery) ([]store.Group, error) {
+func (s *Store) ListGroups(ctx context.Context, q store.GroupQuery) ([]store.Group, string, error) {
 	where, args, exact := compileFilter(q.Filter, groupFilterColumns)
-	return listFiltered(ctx, s, scanGroup, `SELECT `+groupCols+` FROM groups g WHERE g.id > ? AND (`+where+`)
-		ORDER BY g.id LIMIT ?`, args, exact, q.Page, func(g store.Group) (string, bool) {
+	return pageFiltered(ctx, s, scanGroup, `SELECT `+groupCols+` FROM groups g WHERE g.id > ? AND (`+where+`)
+		ORDER BY g.id LIMIT ?`, args, exact, q.Page, store.MaxExamined(q.Page.Limit), func(g store.Group) (string, bool) {
 		return g.ID, q.Filter == nil || q.Filter.Match(g.Attr)
 	})
 }

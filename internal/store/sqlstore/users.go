@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
@@ -171,6 +174,47 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User, endSessions bool) 
 	})
 }
 
+func (s *Store) ModifyUser(ctx context.Context, id string, fn func(*store.User) (bool, error)) (store.User, error) {
+	var out store.User
+	err := s.inTx(ctx, func(t tx) error {
+		u, err := scanUser(t.queryRow(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`+s.lockRow(), id))
+		if err != nil {
+			return s.translate(err)
+		}
+		endSessions, err := fn(&u)
+		if err != nil {
+			return err
+		}
+		u.ID = id
+		res, err := t.exec(ctx, updateUser, append(append([]any{strings.ToLower(u.Login)}, userArgs(u)...), u.ID)...)
+		if err := s.affectedOne(res, err); err != nil {
+			return err
+		}
+		if endSessions {
+			if err := s.endSessions(ctx, t, u.ID, u.Updated); err != nil {
+				return err
+			}
+		}
+		out = u
+		return nil
+	})
+	if err != nil {
+		return store.User{}, err
+	}
+	return out, nil
+}
+
+// lockRow is the clause that makes a SELECT inside a transaction lock the
+// rows it reads until the transaction ends. SQLite has none and needs
+// none: its transactions begin IMMEDIATE (the _txlock DSN option), taking
+// the database's write lock up front.
+func (s *Store) lockRow() string {
+	if s.dialect.Goose == goose.DialectSQLite3 {
+		return ""
+	}
+	return " FOR UPDATE"
+}
+
 // affectedOne turns a write that changed no row into ErrNotFound.
 func (s *Store) affectedOne(res interface{ RowsAffected() (int64, error) }, err error) error {
 	if err != nil {
@@ -223,34 +267,27 @@ func (s *Store) RecordSignIn(ctx context.Context, id string, now time.Time) erro
 func (s *Store) RecordFailedSignIn(ctx context.Context, id string, now time.Time, lockAfter int) (bool, error) {
 	locked := false
 	err := s.inTx(ctx, func(t tx) error {
-		var failed int
-		var status string
-		err := t.queryRow(ctx, `UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE id = ?
-			RETURNING failed_sign_ins, status`, id).Scan(&failed, &status)
-		if err != nil {
-			return s.translate(err)
+		// Each statement writes only the columns it owns and decides on the
+		// row as it is when written, so neither undoes a concurrent change.
+		res, err := t.exec(ctx, `UPDATE users SET failed_sign_ins = failed_sign_ins + 1, status = ?,
+			status_changed = ?, updated = ? WHERE id = ? AND status = ? AND failed_sign_ins + 1 >= ?`,
+			store.UserLockedOut, now.Unix(), now.Unix(), id, store.UserActive, lockAfter)
+		if err := s.affectedOne(res, err); err == nil {
+			locked = true
+			return s.endSessions(ctx, t, id, now)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
 		}
-		if failed < lockAfter || status != store.UserActive {
-			return nil
-		}
-		if _, err := t.exec(ctx, `UPDATE users SET status = ?, status_changed = ?, updated = ? WHERE id = ?`,
-			store.UserLockedOut, now.Unix(), now.Unix(), id); err != nil {
-			return s.translate(err)
-		}
-		locked = true
-		return s.endSessions(ctx, t, id, now)
+		res, err = t.exec(ctx, `UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE id = ?`, id)
+		return s.affectedOne(res, err)
 	})
 	return locked, err
 }
 
-// userListBatch is how many rows a list reads at a time when its filter
-// cannot be decided in SQL alone.
-const userListBatch = 500
-
-func (s *Store) ListUsers(ctx context.Context, q store.UserQuery) ([]store.User, error) {
+func (s *Store) ListUsers(ctx context.Context, q store.UserQuery) ([]store.User, string, error) {
 	where, args, exact := compileFilter(q.Filter, userFilterColumns)
-	return listFiltered(ctx, s, scanUser, `SELECT `+userCols+` FROM users u WHERE u.id > ? AND (`+where+`)
-		ORDER BY u.id LIMIT ?`, args, exact, q.Page, func(u store.User) (string, bool) {
+	return pageFiltered(ctx, s, scanUser, `SELECT `+userCols+` FROM users u WHERE u.id > ? AND (`+where+`)
+		ORDER BY u.id LIMIT ?`, args, exact, q.Page, store.MaxExamined(q.Page.Limit), func(u store.User) (string, bool) {
 		return u.ID, q.Filter == nil || q.Filter.Match(u.Attr)
 	})
 }
@@ -266,6 +303,8 @@ var userFilterColumns = func() map[string]column {
 	for name, col := range attrColumns {
 		cols["profile."+name] = column{"u." + col, colText}
 	}
-	cols["profile.login"] = column{"u.login_lower", colLower}
+	// Login is compared like any text: its indexed login_lower copy only
+	// narrows the rows (see loweredCopies).
+	cols["profile.login"] = column{expr: "u.login", kind: colText}
 	return cols
 }()

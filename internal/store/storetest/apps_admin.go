@@ -73,9 +73,11 @@ func testAppsAdmin(t *testing.T, st store.Store) {
 	wantErr(t, "SetAppStatus unknown", st.SetAppStatus(ctx, "0oamissing", store.StatusInactive, t0), store.ErrNotFound)
 
 	t.Run("search", func(t *testing.T) { testSearchApps(t, st) })
+	t.Run("secret races", func(t *testing.T) { testAppSecretRaces(t, st) })
+	t.Run("delete ends grants", func(t *testing.T) { testDeleteAppEndsGrants(t, st, alice) })
 
-	mustNil(t, "DeleteApp", st.DeleteApp(ctx, web.ClientID))
-	wantErr(t, "DeleteApp again", st.DeleteApp(ctx, web.ClientID), store.ErrNotFound)
+	mustNil(t, "DeleteApp", st.DeleteApp(ctx, web.ClientID, time.Now()))
+	wantErr(t, "DeleteApp again", st.DeleteApp(ctx, web.ClientID, time.Now()), store.ErrNotFound)
 	if secrets, err := st.ListAppSecrets(ctx, web.ClientID); err != nil || len(secrets) != 0 {
 		t.Fatalf("secrets of a deleted app: %v %v", secrets, err)
 	}
@@ -100,10 +102,17 @@ func testAppSecretsStore(t *testing.T, st store.Store, clientID string) {
 	}
 	second := store.AppSecret{ID: "ocssecond", ClientID: clientID, Hash: "cc", Status: store.StatusActive,
 		Created: t0.Add(time.Minute), LastUpdated: t0.Add(time.Minute)}
-	mustNil(t, "CreateAppSecret", st.CreateAppSecret(ctx, second))
+	mustNil(t, "CreateAppSecret", st.CreateAppSecret(ctx, second, 2))
 	orphan := second
 	orphan.ID, orphan.ClientID = "ocsorphan", "0oamissing"
-	wantErr(t, "CreateAppSecret for an unknown app", st.CreateAppSecret(ctx, orphan), store.ErrNotFound)
+	wantErr(t, "CreateAppSecret for an unknown app", st.CreateAppSecret(ctx, orphan, 2), store.ErrNotFound)
+	third := second
+	third.ID = "ocsthird"
+	wantErr(t, "CreateAppSecret past the limit", st.CreateAppSecret(ctx, third, 2), store.ErrSecretLimit)
+	if list, _ := st.ListAppSecrets(ctx, clientID); len(list) != 2 || list[0].HintKey == "" || list[1].HintKey == "" ||
+		list[0].HintKey == list[1].HintKey {
+		t.Fatalf("secrets need distinct hint keys: %+v", list)
+	}
 
 	app, _ := st.GetApp(ctx, clientID)
 	if app.SecretHash != "cc" || !slices.Equal(app.SecretHashes, []string{"cc", "aa"}) {
@@ -122,6 +131,13 @@ func testAppSecretsStore(t *testing.T, st store.Store, clientID string) {
 	_, err = st.GetAppSecret(ctx, "0oaother", first[0].ID)
 	wantErr(t, "GetAppSecret of another app", err, store.ErrNotFound)
 	wantErr(t, "SetAppSecretStatus unknown", st.SetAppSecretStatus(ctx, clientID, "ocsnothere", store.StatusActive, t0), store.ErrNotFound)
+	wantErr(t, "deactivate the last active secret", st.SetAppSecretStatus(ctx, clientID, second.ID, store.StatusInactive, t0),
+		store.ErrLastActiveSecret)
+	if got, _ := st.GetAppSecret(ctx, clientID, second.ID); got.Status != store.StatusActive {
+		t.Fatalf("a refused deactivation changed the secret: %+v", got)
+	}
+	wantErr(t, "DeleteAppSecret active", st.DeleteAppSecret(ctx, clientID, second.ID), store.ErrActiveSecret)
+	wantErr(t, "DeleteAppSecret unknown", st.DeleteAppSecret(ctx, clientID, "ocsnothere"), store.ErrNotFound)
 	mustNil(t, "DeleteAppSecret", st.DeleteAppSecret(ctx, clientID, first[0].ID))
 	wantErr(t, "DeleteAppSecret again", st.DeleteAppSecret(ctx, clientID, first[0].ID), store.ErrNotFound)
 	if list, _ := st.ListAppSecrets(ctx, clientID); len(list) != 1 || list[0].ID != "ocssecond" {
