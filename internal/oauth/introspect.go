@@ -9,7 +9,6 @@ import (
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/httpx"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
-	"github.com/gatehouse-auth/gatehouse/internal/token"
 )
 
 // introspection is the RFC 7662 §2.2 answer with Okta's members.
@@ -80,7 +79,7 @@ func (h *Handler) introspectJWT(r *http.Request, as *authServer, app store.App, 
 	if err != nil {
 		return introspection{}, err
 	}
-	parsed, err := token.ParseJWT(set, raw, as.Issuer, as.Audience, h.now())
+	parsed, err := h.parseJWT(as, set, raw)
 	if err != nil {
 		return introspection{}, nil
 	}

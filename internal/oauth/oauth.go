@@ -43,6 +43,7 @@ type Handler struct {
 	servers  map[string]*authServer
 	scopes   map[string]cachedScopes
 	apps     map[string]cachedApp
+	jwts     verifiedJWTs
 	policies map[string]cachedPolicies
 }
 
