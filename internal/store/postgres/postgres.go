@@ -73,7 +73,7 @@ func Open(ctx context.Context, dsn string, pool Pool) (*Store, error) {
 		return nil, err
 	}
 	st, err := sqlstore.New(ctx, db, sqlstore.Dialect{
-		Goose: goose.DialectPostgres, Numbered: true, ModifyingCTE: true, Translate: translate, Migrations: sub,
+		Goose: goose.DialectPostgres, Numbered: true, ModifyingCTE: true, ForUpdate: " FOR UPDATE", Translate: translate, Migrations: sub,
 		MigrationOptions: []goose.ProviderOption{goose.WithSessionLocker(locker)},
 	})
 	if err != nil {

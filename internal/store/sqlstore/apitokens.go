@@ -48,18 +48,5 @@ func (s *Store) TouchAPIToken(ctx context.Context, id string, now time.Time) err
 }
 
 func (s *Store) DeleteAPIToken(ctx context.Context, id string) error {
-	return s.deleteOne(ctx, `DELETE FROM api_tokens WHERE id = ?`, id)
-}
-
-// deleteOne runs a DELETE (or UPDATE) that must touch a row: none is
-// store.ErrNotFound.
-func (s *Store) deleteOne(ctx context.Context, query string, args ...any) error {
-	res, err := s.exec(ctx, query, args...)
-	if err != nil {
-		return s.translate(err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return s.execOne(ctx, `DELETE FROM api_tokens WHERE id = ?`, id)
 }

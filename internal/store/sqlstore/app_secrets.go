@@ -97,7 +97,7 @@ func (s *Store) SetAppSecretStatus(ctx context.Context, clientID, secretID, stat
 		if err := s.lockAppSecrets(ctx, t, clientID); err != nil {
 			return err
 		}
-		if err := s.changeOne(ctx, t, `UPDATE app_secrets SET status = ?, last_updated = ? WHERE client_id = ? AND id = ?`,
+		if err := t.execOne(ctx, `UPDATE app_secrets SET status = ?, last_updated = ? WHERE client_id = ? AND id = ?`,
 			status, now.Unix(), clientID, secretID); err != nil || status == store.StatusActive {
 			return err
 		}

@@ -90,17 +90,14 @@ func (s *Store) DeleteApp(ctx context.Context, clientID string, now time.Time) e
 		}
 		// Explicit deletes, so that the outcome does not hang on the
 		// database enforcing ON DELETE CASCADE.
-		for _, q := range []string{
+		if err := t.execEach(ctx, clientID,
 			`DELETE FROM app_secrets WHERE client_id = ?`,
 			`DELETE FROM app_user_assignments WHERE client_id = ?`,
 			`DELETE FROM app_group_assignments WHERE client_id = ?`,
-		} {
-			if _, err := t.exec(ctx, q, clientID); err != nil {
-				return s.translate(err)
-			}
+		); err != nil {
+			return err
 		}
-		res, err := t.exec(ctx, `DELETE FROM apps WHERE client_id = ?`, clientID)
-		return s.oneRow(res, err)
+		return t.execOne(ctx, `DELETE FROM apps WHERE client_id = ?`, clientID)
 	})
 }
 
@@ -138,20 +135,6 @@ func (s *Store) endClientGrants(ctx context.Context, t tx, clientID string, now 
 		if _, err := t.exec(ctx, st.query, st.args...); err != nil {
 			return s.translate(err)
 		}
-	}
-	return nil
-}
-
-// oneRow turns the result of a write to one row into nil, a translated
-// error, or store.ErrNotFound when no row matched.
-func (s *Store) oneRow(res interface{ RowsAffected() (int64, error) }, err error) error {
-	if err != nil {
-		return s.translate(err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.translate(err)
-	} else if n == 0 {
-		return store.ErrNotFound
 	}
 	return nil
 }

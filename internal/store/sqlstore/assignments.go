@@ -77,7 +77,7 @@ func (s *Store) ListAppUsers(ctx context.Context, clientID string, p store.Page)
 }
 
 func (s *Store) UnassignAppUser(ctx context.Context, clientID, userID string) error {
-	return s.deleteOne(ctx, `DELETE FROM app_user_assignments WHERE client_id = ? AND user_id = ?`, clientID, userID)
+	return s.execOne(ctx, `DELETE FROM app_user_assignments WHERE client_id = ? AND user_id = ?`, clientID, userID)
 }
 
 // AssignAppGroup inserts or updates the assignment of an existing group.
@@ -114,7 +114,7 @@ func (s *Store) ListAppGroups(ctx context.Context, clientID string, p store.Page
 }
 
 func (s *Store) UnassignAppGroup(ctx context.Context, clientID, groupID string) error {
-	return s.deleteOne(ctx, `DELETE FROM app_group_assignments WHERE client_id = ? AND group_id = ?`, clientID, groupID)
+	return s.execOne(ctx, `DELETE FROM app_group_assignments WHERE client_id = ? AND group_id = ?`, clientID, groupID)
 }
 
 // UserAssigned answers in one query: a direct assignment, or a group

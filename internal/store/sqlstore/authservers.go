@@ -49,7 +49,7 @@ func scanAuthServer(row scanner) (store.AuthServer, error) {
 // SetAuthServerSigningAlg records the algorithm of the server's future keys.
 func (s *Store) SetAuthServerSigningAlg(ctx context.Context, id, alg string) error {
 	as := store.AuthServer{SigningAlg: alg}
-	return s.deleteOne(ctx, `UPDATE auth_servers SET signing_alg = ? WHERE id = ?`, as.Alg(), id)
+	return s.execOne(ctx, `UPDATE auth_servers SET signing_alg = ? WHERE id = ?`, as.Alg(), id)
 }
 
 func (s *Store) GetAuthServer(ctx context.Context, id string) (store.AuthServer, error) {
@@ -62,7 +62,7 @@ func (s *Store) ListAuthServers(ctx context.Context) ([]store.AuthServer, error)
 }
 
 func (s *Store) UpdateAuthServer(ctx context.Context, as store.AuthServer) error {
-	return s.deleteOne(ctx, `UPDATE auth_servers SET name = ?, description = ?, audience = ?, issuer_mode = ?, status = ?,
+	return s.execOne(ctx, `UPDATE auth_servers SET name = ?, description = ?, audience = ?, issuer_mode = ?, status = ?,
 		last_updated = ? WHERE id = ?`, as.Name, as.Description, as.Audience, issuerMode(as), as.Status,
 		as.LastUpdated.Unix(), as.ID)
 }
@@ -70,23 +70,13 @@ func (s *Store) UpdateAuthServer(ctx context.Context, as store.AuthServer) error
 // DeleteAuthServer deletes the server and everything that belongs to it.
 func (s *Store) DeleteAuthServer(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(t tx) error {
-		res, err := t.exec(ctx, `DELETE FROM auth_servers WHERE id = ?`, id)
-		if err != nil {
-			return s.translate(err)
+		if err := t.execOne(ctx, `DELETE FROM auth_servers WHERE id = ?`, id); err != nil {
+			return err
 		}
-		if n, err := res.RowsAffected(); err == nil && n == 0 {
-			return store.ErrNotFound
-		}
-		for _, q := range []string{
+		return t.execEach(ctx, id,
 			`DELETE FROM auth_policy_rules WHERE auth_server_id = ?`,
 			`DELETE FROM auth_policies WHERE auth_server_id = ?`,
 			`DELETE FROM scopes WHERE auth_server_id = ?`,
-			`DELETE FROM signing_keys WHERE auth_server_id = ?`,
-		} {
-			if _, err := t.exec(ctx, q, id); err != nil {
-				return s.translate(err)
-			}
-		}
-		return nil
+			`DELETE FROM signing_keys WHERE auth_server_id = ?`)
 	})
 }

@@ -48,7 +48,7 @@ func (s *Store) ListClaims(ctx context.Context, authServerID string) ([]store.Cl
 }
 
 func (s *Store) UpdateClaim(ctx context.Context, c store.Claim) error {
-	return s.deleteOne(ctx, `UPDATE claims SET name = ?, status = ?, claim_type = ?, value_type = ?, value = ?,
+	return s.execOne(ctx, `UPDATE claims SET name = ?, status = ?, claim_type = ?, value_type = ?, value = ?,
 		group_filter_type = ?, always_include_in_token = ?, scopes = ?, is_system = ?, last_updated = ?
 		WHERE auth_server_id = ? AND id = ?`,
 		c.Name, c.Status, c.ClaimType, c.ValueType, c.Value, c.GroupFilterType, c.AlwaysIncludeInToken, list(c.Scopes),
@@ -56,5 +56,5 @@ func (s *Store) UpdateClaim(ctx context.Context, c store.Claim) error {
 }
 
 func (s *Store) DeleteClaim(ctx context.Context, authServerID, id string) error {
-	return s.deleteOne(ctx, `DELETE FROM claims WHERE auth_server_id = ? AND id = ?`, authServerID, id)
+	return s.execOne(ctx, `DELETE FROM claims WHERE auth_server_id = ? AND id = ?`, authServerID, id)
 }

@@ -56,7 +56,7 @@ func (s *Store) ListGroups(ctx context.Context, q store.GroupQuery) ([]store.Gro
 func (s *Store) UpdateGroup(ctx context.Context, g store.Group) error {
 	res, err := s.exec(ctx, `UPDATE groups SET name = ?, name_lower = ?, description = ?, last_updated = ? WHERE id = ?`,
 		g.Name, strings.ToLower(g.Name), g.Description, g.LastUpdated.Unix(), g.ID)
-	return s.affectedOne(res, err)
+	return s.oneRow(res, err)
 }
 
 func (s *Store) DeleteGroup(ctx context.Context, id string) error {
@@ -65,7 +65,7 @@ func (s *Store) DeleteGroup(ctx context.Context, id string) error {
 			return s.translate(err)
 		}
 		res, err := t.exec(ctx, `DELETE FROM groups WHERE id = ?`, id)
-		return s.affectedOne(res, err)
+		return s.oneRow(res, err)
 	})
 }
 

@@ -49,7 +49,7 @@ func (s *Store) CreateAccessPolicy(ctx context.Context, p store.AccessPolicy) (s
 
 func (s *Store) UpdateAccessPolicy(ctx context.Context, p store.AccessPolicy) (store.AccessPolicy, error) {
 	err := s.inTx(ctx, func(t tx) error {
-		if err := s.changeOne(ctx, t, `UPDATE auth_policies SET name = ?, description = ?, status = ?, clients = ?,
+		if err := t.execOne(ctx, `UPDATE auth_policies SET name = ?, description = ?, status = ?, clients = ?,
 			last_updated = ? WHERE auth_server_id = ? AND id = ?`, p.Name, p.Description, p.Status, list(p.Clients),
 			p.LastUpdated.Unix(), p.AuthServerID, p.ID); err != nil {
 			return err
@@ -63,7 +63,7 @@ func (s *Store) UpdateAccessPolicy(ctx context.Context, p store.AccessPolicy) (s
 
 func (s *Store) DeleteAccessPolicy(ctx context.Context, authServerID, id string) error {
 	return s.inTx(ctx, func(t tx) error {
-		if err := s.changeOne(ctx, t, `DELETE FROM auth_policies WHERE auth_server_id = ? AND id = ?`, authServerID, id); err != nil {
+		if err := t.execOne(ctx, `DELETE FROM auth_policies WHERE auth_server_id = ? AND id = ?`, authServerID, id); err != nil {
 			return err
 		}
 		if _, err := t.exec(ctx, `DELETE FROM auth_policy_rules WHERE policy_id = ?`, id); err != nil {
@@ -134,7 +134,7 @@ func (s *Store) CreatePolicyRule(ctx context.Context, r store.PolicyRule) (store
 
 func (s *Store) UpdatePolicyRule(ctx context.Context, r store.PolicyRule) (store.PolicyRule, error) {
 	err := s.inTx(ctx, func(t tx) error {
-		if err := s.changeOne(ctx, t, `UPDATE auth_policy_rules SET name = ?, status = ?, users_include = ?,
+		if err := t.execOne(ctx, `UPDATE auth_policy_rules SET name = ?, status = ?, users_include = ?,
 			users_exclude = ?, groups_include = ?, groups_exclude = ?, grant_types = ?, scopes = ?,
 			access_token_minutes = ?, refresh_token_minutes = ?, refresh_window_minutes = ?, last_updated = ?
 			WHERE auth_server_id = ? AND policy_id = ? AND id = ?`,
@@ -152,26 +152,13 @@ func (s *Store) UpdatePolicyRule(ctx context.Context, r store.PolicyRule) (store
 
 func (s *Store) DeletePolicyRule(ctx context.Context, authServerID, policyID, id string) error {
 	return s.inTx(ctx, func(t tx) error {
-		if err := s.changeOne(ctx, t, `DELETE FROM auth_policy_rules WHERE auth_server_id = ? AND policy_id = ? AND id = ?`,
+		if err := t.execOne(ctx, `DELETE FROM auth_policy_rules WHERE auth_server_id = ? AND policy_id = ? AND id = ?`,
 			authServerID, policyID, id); err != nil {
 			return err
 		}
 		_, err := s.place(ctx, t, "auth_policy_rules", "policy_id", policyID, "", 0)
 		return err
 	})
-}
-
-// changeOne runs a statement in t that must touch a row: none is
-// store.ErrNotFound.
-func (s *Store) changeOne(ctx context.Context, t tx, query string, args ...any) error {
-	res, err := t.exec(ctx, query, args...)
-	if err != nil {
-		return s.translate(err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
 }
 
 // place renumbers the rows of table whose group column equals group to

@@ -38,12 +38,12 @@ func (s *Store) GetScope(ctx context.Context, authServerID, id string) (store.Sc
 }
 
 func (s *Store) UpdateScope(ctx context.Context, sc store.Scope) error {
-	return s.deleteOne(ctx, `UPDATE scopes SET name = ?, display_name = ?, description = ?, consent = ?, is_default = ?,
+	return s.execOne(ctx, `UPDATE scopes SET name = ?, display_name = ?, description = ?, consent = ?, is_default = ?,
 		optional = ?, metadata_publish = ?, last_updated = ? WHERE auth_server_id = ? AND id = ?`,
 		sc.Name, sc.DisplayName, sc.Description, sc.Consent, sc.Default, sc.Optional, sc.MetadataPublish,
 		sc.LastUpdated.Unix(), sc.AuthServerID, sc.ID)
 }
 
 func (s *Store) DeleteScope(ctx context.Context, authServerID, id string) error {
-	return s.deleteOne(ctx, `DELETE FROM scopes WHERE auth_server_id = ? AND id = ?`, authServerID, id)
+	return s.execOne(ctx, `DELETE FROM scopes WHERE auth_server_id = ? AND id = ?`, authServerID, id)
 }

@@ -30,6 +30,10 @@ type Dialect struct {
 	// ModifyingCTE: a WITH clause may hold an UPDATE … RETURNING, so a
 	// write and a join can share one statement.
 	ModifyingCTE bool
+	// ForUpdate is the clause that makes a SELECT inside a transaction
+	// lock its rows (" FOR UPDATE"); empty where a transaction holds the
+	// database's write lock from its start (SQLite's BEGIN IMMEDIATE).
+	ForUpdate string
 	// Translate maps a driver error onto store.ErrConflict or
 	// store.ErrUnavailable where it means one; other errors pass through.
 	Translate func(error) error
@@ -106,6 +110,25 @@ func (s *Store) Ping(ctx context.Context) error { return s.translate(s.db.PingCo
 
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return s.db.ExecContext(ctx, s.rebind(query), args...)
+}
+
+// oneRow turns the result of a write meant for one row into nil, a
+// translated error, or store.ErrNotFound when no row matched.
+func (s *Store) oneRow(res sql.Result, err error) error {
+	if err != nil {
+		return s.translate(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return s.translate(err)
+	} else if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// execOne runs a write that must touch a row: none is store.ErrNotFound.
+func (s *Store) execOne(ctx context.Context, query string, args ...any) error {
+	return s.oneRow(s.exec(ctx, query, args...))
 }
 
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {

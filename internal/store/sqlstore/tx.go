@@ -15,6 +15,21 @@ func (t tx) exec(ctx context.Context, query string, args ...any) (sql.Result, er
 	return t.tx.ExecContext(ctx, t.s.rebind(query), args...)
 }
 
+// execOne runs a write that must touch a row: none is store.ErrNotFound.
+func (t tx) execOne(ctx context.Context, query string, args ...any) error {
+	return t.s.oneRow(t.exec(ctx, query, args...))
+}
+
+// execEach runs each statement with the one argument arg, in order.
+func (t tx) execEach(ctx context.Context, arg any, queries ...string) error {
+	for _, q := range queries {
+		if _, err := t.exec(ctx, q, arg); err != nil {
+			return t.s.translate(err)
+		}
+	}
+	return nil
+}
+
 func (t tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, t.s.rebind(query), args...)
 }

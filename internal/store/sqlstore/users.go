@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
 
@@ -164,7 +162,7 @@ var updateUser = `UPDATE users SET login_lower = ?, ` + strings.Join(userWritabl
 func (s *Store) UpdateUser(ctx context.Context, u store.User, endSessions bool) error {
 	return s.inTx(ctx, func(t tx) error {
 		res, err := t.exec(ctx, updateUser, append(append([]any{strings.ToLower(u.Login)}, userArgs(u)...), u.ID)...)
-		if err := s.affectedOne(res, err); err != nil {
+		if err := s.oneRow(res, err); err != nil {
 			return err
 		}
 		if endSessions {
@@ -177,7 +175,7 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User, endSessions bool) 
 func (s *Store) ModifyUser(ctx context.Context, id string, fn func(*store.User) (bool, error)) (store.User, error) {
 	var out store.User
 	err := s.inTx(ctx, func(t tx) error {
-		u, err := scanUser(t.queryRow(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`+s.lockRow(), id))
+		u, err := scanUser(t.queryRow(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`+s.dialect.ForUpdate, id))
 		if err != nil {
 			return s.translate(err)
 		}
@@ -187,7 +185,7 @@ func (s *Store) ModifyUser(ctx context.Context, id string, fn func(*store.User) 
 		}
 		u.ID = id
 		res, err := t.exec(ctx, updateUser, append(append([]any{strings.ToLower(u.Login)}, userArgs(u)...), u.ID)...)
-		if err := s.affectedOne(res, err); err != nil {
+		if err := s.oneRow(res, err); err != nil {
 			return err
 		}
 		if endSessions {
@@ -202,30 +200,6 @@ func (s *Store) ModifyUser(ctx context.Context, id string, fn func(*store.User) 
 		return store.User{}, err
 	}
 	return out, nil
-}
-
-// lockRow is the clause that makes a SELECT inside a transaction lock the
-// rows it reads until the transaction ends. SQLite has none and needs
-// none: its transactions begin IMMEDIATE (the _txlock DSN option), taking
-// the database's write lock up front.
-func (s *Store) lockRow() string {
-	if s.dialect.Goose == goose.DialectSQLite3 {
-		return ""
-	}
-	return " FOR UPDATE"
-}
-
-// affectedOne turns a write that changed no row into ErrNotFound.
-func (s *Store) affectedOne(res interface{ RowsAffected() (int64, error) }, err error) error {
-	if err != nil {
-		return s.translate(err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.translate(err)
-	} else if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
 }
 
 // endSessions ends a user's sessions and revokes their live refresh tokens.
@@ -244,24 +218,21 @@ func (s *Store) EndUserSessions(ctx context.Context, id string, now time.Time) e
 
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(t tx) error {
-		for _, q := range []string{
+		if err := t.execEach(ctx, id,
 			`DELETE FROM sessions WHERE user_id = ?`,
 			`DELETE FROM refresh_tokens WHERE user_id = ?`,
 			`DELETE FROM group_members WHERE user_id = ?`,
 			`DELETE FROM api_tokens WHERE user_id = ?`,
-		} {
-			if _, err := t.exec(ctx, q, id); err != nil {
-				return s.translate(err)
-			}
+		); err != nil {
+			return err
 		}
-		res, err := t.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
-		return s.affectedOne(res, err)
+		return t.execOne(ctx, `DELETE FROM users WHERE id = ?`, id)
 	})
 }
 
 func (s *Store) RecordSignIn(ctx context.Context, id string, now time.Time) error {
 	res, err := s.exec(ctx, `UPDATE users SET last_login = ?, failed_sign_ins = 0 WHERE id = ?`, now.Unix(), id)
-	return s.affectedOne(res, err)
+	return s.oneRow(res, err)
 }
 
 func (s *Store) RecordFailedSignIn(ctx context.Context, id string, now time.Time, lockAfter int) (bool, error) {
@@ -272,14 +243,14 @@ func (s *Store) RecordFailedSignIn(ctx context.Context, id string, now time.Time
 		res, err := t.exec(ctx, `UPDATE users SET failed_sign_ins = failed_sign_ins + 1, status = ?,
 			status_changed = ?, updated = ? WHERE id = ? AND status = ? AND failed_sign_ins + 1 >= ?`,
 			store.UserLockedOut, now.Unix(), now.Unix(), id, store.UserActive, lockAfter)
-		if err := s.affectedOne(res, err); err == nil {
+		if err := s.oneRow(res, err); err == nil {
 			locked = true
 			return s.endSessions(ctx, t, id, now)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		res, err = t.exec(ctx, `UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE id = ?`, id)
-		return s.affectedOne(res, err)
+		return s.oneRow(res, err)
 	})
 	return locked, err
 }
