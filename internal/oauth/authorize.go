@@ -249,7 +249,7 @@ func (h *Handler) issueCode(w http.ResponseWriter, r *http.Request, as *authServ
 	// The access policy is judged here, before a code exists, and again at /token.
 	if _, aerr := h.policyRule(r.Context(), as, domain.PolicyRequest{ClientID: req.app.ClientID,
 		GrantType: domain.GrantAuthorizationCode, UserID: user.ID, Scopes: req.scopes}); aerr != nil {
-		h.authorizeError(w, r, as, &redirectTarget{redirectURI: req.redirectURI, responseMode: req.responseMode, state: req.state}, aerr)
+		h.authorizeError(w, r, as, target, aerr)
 		return
 	}
 	now := h.now()

@@ -76,12 +76,8 @@ func (h *Handler) authorizationCodeGrant(r *http.Request, req *tokenRequest) (wi
 	case user.Status != store.StatusActive:
 		return resp, apierr.New(apierr.InvalidGrant, "The user is not active.")
 	}
-	// A user unassigned from the app since /authorize gets no tokens, as on
-	// the refresh path (one query).
-	if assigned, err := domain.UserAssigned(r.Context(), h.store, req.app.ClientID, user.ID); err != nil {
-		return resp, apierr.Internal(err)
-	} else if !assigned {
-		return resp, apierr.New(apierr.InvalidGrant, "The user is not assigned to the client application.")
+	if aerr := h.stillAssigned(r, req.app.ClientID, user.ID); aerr != nil {
+		return resp, aerr
 	}
 	rule, aerr := h.policyRule(r.Context(), req.as, domain.PolicyRequest{ClientID: req.app.ClientID,
 		GrantType: domain.GrantAuthorizationCode, UserID: user.ID, Scopes: code.Scopes})
@@ -105,6 +101,7 @@ func (h *Handler) authorizationCodeGrant(r *http.Request, req *tokenRequest) (wi
 	if err != nil {
 		return resp, apierr.Internal(err)
 	}
+	req.issued, req.user = issued, user
 	refresh, aerr := h.issueRefreshToken(r, req, rule, code.Hash, user, code.Scopes, code.AMR, code.AuthTime, code.AccessTokenJTI, issued.ExpiresAt, now)
 	if aerr != nil {
 		return resp, aerr

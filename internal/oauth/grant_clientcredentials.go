@@ -68,6 +68,7 @@ func (h *Handler) clientCredentialsGrant(r *http.Request, req *tokenRequest) (wi
 	if err != nil {
 		return resp, apierr.Internal(err)
 	}
+	req.issued = issued
 	return wire.TokenResponse{TokenType: "Bearer", ExpiresIn: issued.ExpiresIn, AccessToken: issued.AccessToken,
 		Scope: strings.Join(scopes, " ")}, nil
 }

@@ -84,11 +84,8 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 	case user.Status != store.StatusActive:
 		return resp, apierr.New(apierr.InvalidGrant, invalidRefresh)
 	}
-	// A user unassigned from the app since the grant gets no more tokens.
-	if assigned, err := domain.UserAssigned(r.Context(), h.store, req.app.ClientID, user.ID); err != nil {
-		return resp, apierr.Internal(err)
-	} else if !assigned {
-		return resp, apierr.New(apierr.InvalidGrant, "The user is not assigned to the client application.")
+	if aerr := h.stillAssigned(r, req.app.ClientID, user.ID); aerr != nil {
+		return resp, aerr
 	}
 	scopes := old.Scopes
 	if hasScope {
@@ -111,6 +108,7 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 	if err != nil {
 		return resp, apierr.Internal(err)
 	}
+	req.issued, req.user = issued, user
 	return wire.TokenResponse{
 		TokenType: "Bearer", ExpiresIn: issued.ExpiresIn, AccessToken: issued.AccessToken,
 		Scope: strings.Join(scopes, " "), RefreshToken: nextValue, IDToken: issued.IDToken,

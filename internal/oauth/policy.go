@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/apierr"
@@ -64,6 +65,20 @@ func (h *Handler) InvalidateAuthServer(asID string) {
 	delete(h.scopes, asID)
 	delete(h.policies, asID)
 	h.mu.Unlock()
+}
+
+// stillAssigned refuses a grant (invalid_grant) to a user who is no longer
+// assigned to the app: a code or a refresh token outlives the assignment
+// it was issued under. One query.
+func (h *Handler) stillAssigned(r *http.Request, clientID, userID string) *apierr.Error {
+	assigned, err := domain.UserAssigned(r.Context(), h.store, clientID, userID)
+	if err != nil {
+		return apierr.Internal(err)
+	}
+	if !assigned {
+		return apierr.New(apierr.InvalidGrant, "The user is not assigned to the client application.")
+	}
+	return nil
 }
 
 // policyRule finds the rule that allows a request to a custom server, or

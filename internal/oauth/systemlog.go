@@ -1,8 +1,6 @@
 package oauth
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -106,23 +104,6 @@ func (h *Handler) recordReuse(r *http.Request, req *tokenRequest, what string) {
 	})
 }
 
-// accessTokenFacts are the claims of an issued access token the log needs.
-type accessTokenFacts struct {
-	Jti string `json:"jti"`
-	UID string `json:"uid"`
-	Sub string `json:"sub"`
-}
-
-// jwtFacts decodes the payload of a JWT this server has just signed.
-func jwtFacts(jwt string, v any) bool {
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		return false
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	return err == nil && json.Unmarshal(payload, v) == nil
-}
-
 // recordGrant records the outcome of a token request: on success one event
 // per token issued, on failure one token.grant event whose reason is the
 // OAuth error code. req may be nil or lack the app when the request failed
@@ -153,25 +134,19 @@ func (h *Handler) recordGrant(r *http.Request, as *authServer, req *tokenRequest
 		return
 	}
 	debug["grantedScopes"] = resp.Scope
-	var at accessTokenFacts
-	jwtFacts(resp.AccessToken, &at)
 	actor := client
-	if at.UID != "" {
-		actor = store.EventObject{ID: at.UID, Type: "User", AlternateID: at.Sub}
+	if req.user.ID != "" {
+		actor = store.EventObject{ID: req.user.ID, Type: "User", AlternateID: req.user.Login}
 	}
 	grant := func(suffix, message string, token store.EventObject) {
 		h.record(r, store.Event{EventType: eventType(as, "token.grant."+suffix), DisplayMessage: message,
 			Actor: actor, Targets: []store.EventObject{client, token}, Debug: debug})
 	}
 	grant("access_token", "OAuth2 access token is granted",
-		store.EventObject{ID: at.Jti, Type: "access_token", AlternateID: "Access Token", DisplayName: "Access Token"})
+		store.EventObject{ID: req.issued.AccessTokenJTI, Type: "access_token", AlternateID: "Access Token", DisplayName: "Access Token"})
 	if resp.IDToken != "" {
-		var id struct {
-			Jti string `json:"jti"`
-		}
-		jwtFacts(resp.IDToken, &id)
 		grant("id_token", "OAuth2 id token is granted",
-			store.EventObject{ID: id.Jti, Type: "id_token", AlternateID: "ID Token", DisplayName: "ID Token"})
+			store.EventObject{ID: req.issued.IDTokenJTI, Type: "id_token", AlternateID: "ID Token", DisplayName: "ID Token"})
 	}
 	if resp.RefreshToken != "" {
 		grant("refresh_token", "OAuth2 refresh token is granted",

@@ -8,6 +8,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/internal/httpx"
 	"github.com/gatehouse-auth/gatehouse/internal/oauth/wire"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
+	"github.com/gatehouse-auth/gatehouse/internal/token"
 )
 
 // tokenRequest is an authenticated token request.
@@ -15,6 +16,10 @@ type tokenRequest struct {
 	params map[string]string
 	app    store.App
 	as     *authServer
+	// issued and user are what the grant minted and for whom (zero for
+	// client credentials), for the System Log.
+	issued token.Issued
+	user   store.User
 }
 
 // grantHandler serves one grant type; it returns the response or an error.

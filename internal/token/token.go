@@ -62,6 +62,10 @@ type Grant struct {
 type Issued struct {
 	AccessToken string
 	IDToken     string // empty unless openid was granted
+	// AccessTokenJTI and IDTokenJTI are the tokens' jti claims ("AT.…",
+	// "ID.…"), for whoever records what was issued.
+	AccessTokenJTI string
+	IDTokenJTI     string
 	ExpiresIn   int64
 	ExpiresAt   time.Time
 }
@@ -87,7 +91,7 @@ func Mint(set *keys.Set, g Grant, now time.Time) (Issued, error) {
 	if err != nil {
 		return Issued{}, err
 	}
-	out := Issued{AccessToken: raw, ExpiresIn: int64(lifetime / time.Second), ExpiresAt: exp}
+	out := Issued{AccessToken: raw, AccessTokenJTI: at.Jti, ExpiresIn: int64(lifetime / time.Second), ExpiresAt: exp}
 	if !slices.Contains(g.Scopes, domain.ScopeOpenID) || g.User.ID == "" {
 		return out, nil
 	}
@@ -105,6 +109,7 @@ func Mint(set *keys.Set, g Grant, now time.Time) (Issued, error) {
 	if slices.Contains(g.Scopes, domain.ScopeEmail) {
 		id.Email = g.User.Email
 	}
+	out.IDTokenJTI = id.Jti
 	if out.IDToken, err = signJSON(set, withClaims(id, g.IDClaims)); err != nil {
 		return Issued{}, err
 	}
