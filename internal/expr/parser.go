@@ -10,12 +10,8 @@ import (
 // Program is a parsed expression, safe for concurrent evaluation.
 type Program struct {
 	root       node
-	src        string
 	usesGroups bool
 }
-
-// String is the source the program was parsed from.
-func (p *Program) String() string { return p.src }
 
 // UsesGroups reports whether evaluating the program may need the user's
 // groups, so that a caller loads them only then.
@@ -23,51 +19,38 @@ func (p *Program) UsesGroups() bool { return p.usesGroups }
 
 // The tree.
 type (
-	node interface{ position() int }
+	// node is one of the types below; eval switches on it.
+	node any
 
 	literal struct {
-		pos int
+		pos int // for errors about a literal argument, such as a bad pattern
 		val any
 	}
 	// attribute is root.name: user, app, org or session.
 	attribute struct {
-		pos        int
 		root, name string
 	}
 	unary struct {
-		pos int
-		op  tokenKind
-		x   node
+		op tokenKind
+		x  node
 	}
 	binary struct {
-		pos  int
 		op   tokenKind
 		l, r node
 	}
 	ternary struct {
-		pos     int
 		c, a, b node // b only; c nil for Elvis (a ?: b)
 	}
 	arrayLit struct {
-		pos   int
 		elems []node
 	}
 	call struct {
-		pos  int
 		fn   *function
 		args []node
 		// re is the compiled pattern when the regex argument is a literal.
 		re *regexp.Regexp
 	}
 )
-
-func (n *literal) position() int   { return n.pos }
-func (n *attribute) position() int { return n.pos }
-func (n *unary) position() int     { return n.pos }
-func (n *binary) position() int    { return n.pos }
-func (n *ternary) position() int   { return n.pos }
-func (n *arrayLit) position() int  { return n.pos }
-func (n *call) position() int      { return n.pos }
 
 // Parse parses src. Errors are *SyntaxError.
 func Parse(src string) (*Program, error) {
@@ -89,7 +72,7 @@ func Parse(src string) (*Program, error) {
 	if t := p.peek(); t.kind != tEOF {
 		return nil, p.errAt(t, "unexpected "+describe(t))
 	}
-	return &Program{root: root, src: src, usesGroups: p.usesGroups}, nil
+	return &Program{root: root, usesGroups: p.usesGroups}, nil
 }
 
 type parser struct {
@@ -166,14 +149,14 @@ func (p *parser) expression() (node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &ternary{pos: t.pos, c: c, a: a, b: b}, p.count(t)
+		return &ternary{c: c, a: a, b: b}, p.count(t)
 	case tElvis:
 		p.next()
 		b, err := p.expression()
 		if err != nil {
 			return nil, err
 		}
-		return &ternary{pos: t.pos, a: c, b: b}, p.count(t)
+		return &ternary{a: c, b: b}, p.count(t)
 	}
 	return c, nil
 }
@@ -210,7 +193,7 @@ func (p *parser) binaryLevel(i int) (node, error) {
 		if err := p.count(t); err != nil {
 			return nil, err
 		}
-		l = &binary{pos: t.pos, op: t.kind, l: l, r: r}
+		l = &binary{op: t.kind, l: l, r: r}
 	}
 }
 
@@ -238,7 +221,7 @@ func (p *parser) unary() (node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &unary{pos: t.pos, op: t.kind, x: x}, p.count(t)
+	return &unary{op: t.kind, x: x}, p.count(t)
 }
 
 func (p *parser) primary() (node, error) {
@@ -278,7 +261,7 @@ func (p *parser) primary() (node, error) {
 		}
 		defer p.leave()
 		elems, err := p.list(tRBrace, "'}'")
-		return &arrayLit{pos: t.pos, elems: elems}, err
+		return &arrayLit{elems: elems}, err
 	case tIdent:
 		return p.name(t)
 	}
@@ -351,9 +334,9 @@ func (p *parser) name(t token) (node, error) {
 				return nil, err
 			}
 		}
-		n = &attribute{pos: t.pos, root: "user", name: member.text}
+		n = &attribute{root: "user", name: member.text}
 	case root == "app" || root == "org" || root == "session":
-		n = &attribute{pos: t.pos, root: root, name: member.text}
+		n = &attribute{root: root, name: member.text}
 	default:
 		return nil, p.errAt(t, "unknown name "+strconv.Quote(t.text))
 	}
@@ -385,7 +368,7 @@ func (p *parser) call(t token, name string) (node, error) {
 	if len(args) < fn.min || (fn.max >= 0 && len(args) > fn.max) {
 		return nil, p.errAt(t, fmt.Sprintf("%s takes %s", name, arity(fn)))
 	}
-	c := &call{pos: t.pos, fn: fn, args: args}
+	c := &call{fn: fn, args: args}
 	if fn.groups {
 		p.usesGroups = true
 	}
