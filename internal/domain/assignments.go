@@ -9,12 +9,6 @@ import (
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
 
-// UserAssigned reports whether a user may sign in to an app: assigned
-// directly, or through a group they belong to, Everyone included.
-func UserAssigned(ctx context.Context, st store.AppAssignments, clientID, userID string) (bool, error) {
-	return st.UserAssigned(ctx, clientID, userID)
-}
-
 // maxUserNameLen bounds an app user's credentials.userName.
 const maxUserNameLen = 100
 

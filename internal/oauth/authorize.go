@@ -239,7 +239,7 @@ func (h *Handler) issueCode(w http.ResponseWriter, r *http.Request, as *authServ
 	// Every path to a code (a live session, or a sign-in just done) comes
 	// here: only users assigned to the app, directly or through a group,
 	// get one.
-	if assigned, err := domain.UserAssigned(r.Context(), h.store, req.app.ClientID, user.ID); err != nil {
+	if assigned, err := h.store.UserAssigned(r.Context(), req.app.ClientID, user.ID); err != nil {
 		h.authorizeError(w, r, as, target, apierr.Internal(err))
 		return
 	} else if !assigned {

@@ -71,7 +71,7 @@ func (h *Handler) InvalidateAuthServer(asID string) {
 // assigned to the app: a code or a refresh token outlives the assignment
 // it was issued under. One query.
 func (h *Handler) stillAssigned(r *http.Request, clientID, userID string) *apierr.Error {
-	assigned, err := domain.UserAssigned(r.Context(), h.store, clientID, userID)
+	assigned, err := h.store.UserAssigned(r.Context(), clientID, userID)
 	if err != nil {
 		return apierr.Internal(err)
 	}
