@@ -237,10 +237,6 @@ func (a *API) listApps(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	apps, err := a.svc.ListApps(r.Context(), q.Get("q"), q.Get("filter"), page)
-	var se *domain.SearchError
-	if errors.As(err, &se) {
-		return apierr.New(apierr.APIInvalidSearch, "").WithCauses("filter: " + se.Message)
-	}
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func (a *API) listGroups(w http.ResponseWriter, r *http.Request) error {
 	groups, next, err := a.svc.ListGroups(r.Context(), domain.GroupListParams{
 		Q: q.Get("q"), Filter: q.Get("filter"), Search: q.Get("search"), Page: page})
 	if err != nil {
-		return directoryErr(err, "", "UserGroup")
+		return found(err, "", "UserGroup")
 	}
 	return a.writePage(w, r, a.groupsJSON(groups), next)
 }
@@ -108,7 +108,7 @@ func (a *API) updateGroup(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	g, err := a.svc.UpdateGroup(r.Context(), id, body.profile())
 	if err != nil {
-		return directoryErr(err, id, "UserGroup")
+		return found(err, id, "UserGroup")
 	}
 	return writeJSON(w, http.StatusOK, a.groupJSON(g))
 }
@@ -116,7 +116,7 @@ func (a *API) updateGroup(w http.ResponseWriter, r *http.Request) error {
 func (a *API) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	if err := a.svc.DeleteGroup(r.Context(), id); err != nil {
-		return directoryErr(err, id, "UserGroup")
+		return found(err, id, "UserGroup")
 	}
 	return noContent(w)
 }
@@ -140,9 +140,9 @@ func (a *API) listGroupMembers(w http.ResponseWriter, r *http.Request) error {
 func (a *API) membershipErr(r *http.Request, err error) error {
 	id := r.PathValue("id")
 	if _, gerr := a.st.GetGroup(r.Context(), id); gerr != nil {
-		return directoryErr(err, id, "UserGroup")
+		return found(err, id, "UserGroup")
 	}
-	return directoryErr(err, r.PathValue("userId"), "User")
+	return found(err, r.PathValue("userId"), "User")
 }
 
 func (a *API) addGroupMember(w http.ResponseWriter, r *http.Request) error {

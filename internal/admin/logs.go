@@ -116,10 +116,6 @@ func (a *API) logQuery(params map[string][]string) (store.EventQuery, error) {
 	}
 	if s := get("filter"); s != "" {
 		f, err := domain.ParseLogFilter(s)
-		var fe *domain.LogFilterError
-		if errors.As(err, &fe) {
-			return q, apierr.New(apierr.APIInvalidSearch, "").WithCauses("filter: " + fe.Message)
-		}
 		if err != nil {
 			return q, err
 		}

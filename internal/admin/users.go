@@ -114,19 +114,6 @@ func (a *API) usersJSON(users []store.User) []userJSON {
 	return out
 }
 
-// directoryErr turns the domain's refusals into Okta's errors; id and
-// kind name the object a not-found refers to.
-func directoryErr(err error, id, kind string) error {
-	var se *domain.SearchError
-	switch {
-	case errors.As(err, &se):
-		return apierr.New(apierr.APIInvalidSearch, se.Message)
-	case errors.Is(err, domain.ErrBuiltInGroup):
-		return apierr.New(apierr.APIForbidden, "")
-	}
-	return found(err, id, kind)
-}
-
 func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	def := 200
@@ -142,7 +129,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	users, next, err := a.svc.ListUsers(r.Context(), domain.UserListParams{
 		Q: q.Get("q"), Filter: q.Get("filter"), Search: q.Get("search"), Page: page})
 	if err != nil {
-		return directoryErr(err, "", "User")
+		return found(err, "", "User")
 	}
 	if users == nil {
 		users = []store.User{}

@@ -174,6 +174,13 @@ func ManagementFrom(err error) *Error {
 	if errors.As(err, &ce) {
 		return New(APICredentialsFailed, "").WithCauses(ce.Cause)
 	}
+	var se *domain.SearchError
+	if errors.As(err, &se) {
+		return New(APIInvalidSearch, "").WithCauses(se.Message)
+	}
+	if errors.Is(err, domain.ErrBuiltInGroup) {
+		return New(APIForbidden, "")
+	}
 	var st *domain.StateError
 	if errors.As(err, &st) {
 		return &Error{Kind: APIStatusNotAllowed, Description: st.Message}

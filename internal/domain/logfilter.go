@@ -17,12 +17,6 @@ const (
 	maxLogFilterDepth       = 16
 )
 
-// LogFilterError is a System Log filter that does not parse; its message
-// says where and why.
-type LogFilterError struct{ Message string }
-
-func (e *LogFilterError) Error() string { return "invalid filter: " + e.Message }
-
 // ParseLogFilter parses a SCIM filter over System Log events (Okta's
 // "filter" parameter of /api/v1/logs): comparisons `attr op "value"` with
 // eq, ne, co, sw, ew, gt, ge, lt, le, or `attr pr`, joined by and / or
@@ -30,10 +24,10 @@ func (e *LogFilterError) Error() string { return "invalid filter: " + e.Message 
 // Attribute names, operators and keywords ignore case, as in SCIM.
 func ParseLogFilter(s string) (*store.EventFilter, error) {
 	if len(s) > maxLogFilterLen {
-		return nil, &LogFilterError{fmt.Sprintf("the filter is longer than %d characters", maxLogFilterLen)}
+		return nil, &SearchError{fmt.Sprintf("the filter is longer than %d characters", maxLogFilterLen)}
 	}
 	if !utf8.ValidString(s) {
-		return nil, &LogFilterError{"the filter is not valid UTF-8"}
+		return nil, &SearchError{"the filter is not valid UTF-8"}
 	}
 	toks, err := lexLogFilter(s)
 	if err != nil {
@@ -91,7 +85,7 @@ func lexLogFilter(s string) ([]logToken, error) {
 			toks = append(toks, logToken{k, string(c), i})
 			i++
 		case c == '[' || c == ']':
-			return nil, &LogFilterError{fmt.Sprintf("'%c' at position %d: value paths are not supported", c, i)}
+			return nil, &SearchError{fmt.Sprintf("'%c' at position %d: value paths are not supported", c, i)}
 		case c == '"':
 			end, val, err := lexLogString(s, i)
 			if err != nil {
@@ -125,12 +119,12 @@ func lexLogString(s string, start int) (int, string, error) {
 				v, err = strconv.Unquote(strings.ReplaceAll(s[start:j+1], `\/`, `/`))
 			}
 			if err != nil {
-				return 0, "", &LogFilterError{fmt.Sprintf("bad string at position %d", start)}
+				return 0, "", &SearchError{fmt.Sprintf("bad string at position %d", start)}
 			}
 			return j + 1, v, nil
 		}
 	}
-	return 0, "", &LogFilterError{fmt.Sprintf("unterminated string at position %d", start)}
+	return 0, "", &SearchError{fmt.Sprintf("unterminated string at position %d", start)}
 }
 
 type logFilterParser struct {
@@ -143,7 +137,7 @@ func (p *logFilterParser) peek() logToken { return p.toks[p.i] }
 func (p *logFilterParser) next() logToken { t := p.toks[p.i]; p.i++; return t }
 
 func (p *logFilterParser) fail(t logToken, format string, args ...any) error {
-	return &LogFilterError{fmt.Sprintf(format, args...) + fmt.Sprintf(" at position %d", t.pos)}
+	return &SearchError{fmt.Sprintf(format, args...) + fmt.Sprintf(" at position %d", t.pos)}
 }
 
 func (p *logFilterParser) isWord(word string) bool {

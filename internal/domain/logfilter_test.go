@@ -61,9 +61,9 @@ func TestParseLogFilterRejects(t *testing.T) {
 	} {
 		t.Run(in[:min(len(in), 40)], func(t *testing.T) {
 			_, err := domain.ParseLogFilter(in)
-			var fe *domain.LogFilterError
+			var fe *domain.SearchError
 			if !errors.As(err, &fe) || fe.Message == "" {
-				t.Fatalf("ParseLogFilter(%q) = %v, want a LogFilterError", in, err)
+				t.Fatalf("ParseLogFilter(%q) = %v, want a SearchError", in, err)
 			}
 		})
 	}
@@ -88,7 +88,7 @@ func renderFilter(f store.EventFilter) string {
 }
 
 // FuzzLogFilter checks that no input panics, that every failure is a
-// LogFilterError, and that whatever parses renders back to the same tree.
+// SearchError, and that whatever parses renders back to the same tree.
 func FuzzLogFilter(f *testing.F) {
 	for _, s := range []string{
 		`eventType eq "user.session.start"`, `outcome.result eq "FAILURE" and (actor.id eq "a" or target.id eq "b")`,
@@ -99,9 +99,9 @@ func FuzzLogFilter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		got, err := domain.ParseLogFilter(in)
 		if err != nil {
-			var fe *domain.LogFilterError
+			var fe *domain.SearchError
 			if !errors.As(err, &fe) {
-				t.Fatalf("error %v is not a LogFilterError", err)
+				t.Fatalf("error %v is not a SearchError", err)
 			}
 			return
 		}
@@ -109,7 +109,7 @@ func FuzzLogFilter(f *testing.F) {
 		if err != nil {
 			// A rendering adds parentheses: it may nest deeper or run
 			// longer than the input did.
-			var fe *domain.LogFilterError
+			var fe *domain.SearchError
 			if errors.As(err, &fe) && (strings.Contains(fe.Message, "nests deeper") || strings.Contains(fe.Message, "longer than")) {
 				return
 			}
