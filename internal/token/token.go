@@ -66,8 +66,8 @@ type Issued struct {
 	// "ID.…"), for whoever records what was issued.
 	AccessTokenJTI string
 	IDTokenJTI     string
-	ExpiresIn   int64
-	ExpiresAt   time.Time
+	ExpiresIn      int64
+	ExpiresAt      time.Time
 }
 
 // Mint signs the access token and, when openid was granted, the ID token.
