@@ -45,7 +45,7 @@ func (h *Handler) authorizationCodeGrant(r *http.Request, req *tokenRequest) (wi
 		// first exchange issued can no longer be trusted.
 		// Kept as long as the longest access token a policy rule allows.
 		exp := code.Created.Add(token.CodeLifetime + domain.MaxAccessTokenMinutes*time.Minute)
-		if rerr := h.store.RevokeToken(r.Context(), "AT."+code.AccessTokenJTI, exp); rerr != nil {
+		if rerr := h.store.RevokeToken(r.Context(), store.AccessTokenPrefix+code.AccessTokenJTI, exp); rerr != nil {
 			return resp, apierr.Internal(rerr)
 		}
 		if rerr := h.store.RevokeRefreshFamily(r.Context(), code.Hash, now); rerr != nil {

@@ -50,6 +50,13 @@ type RefreshTokens interface {
 	RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error
 }
 
+// The prefixes of the jti claims Gatehouse mints. A revocation record
+// names an access token by its whole jti, prefix included.
+const (
+	AccessTokenPrefix = "AT."
+	IDTokenPrefix     = "ID."
+)
+
 // RevokedTokens records revoked self-contained tokens (JWT access tokens) by
 // jti until they would have expired anyway.
 type RevokedTokens interface {

@@ -79,7 +79,7 @@ func Mint(set *keys.Set, g Grant, now time.Time) (Issued, error) {
 	}
 	exp := now.Add(lifetime)
 	at := wire.AccessTokenClaims{
-		Ver: 1, Jti: "AT." + g.AccessTokenJTI, Iss: g.Issuer, Aud: g.Audience, Iat: iat, Exp: exp.Unix(),
+		Ver: 1, Jti: store.AccessTokenPrefix + g.AccessTokenJTI, Iss: g.Issuer, Aud: g.Audience, Iat: iat, Exp: exp.Unix(),
 		Cid: g.ClientID, UID: g.User.ID, Scp: g.Scopes, Sub: g.User.Login,
 	}
 	if g.User.ID == "" {
@@ -97,7 +97,7 @@ func Mint(set *keys.Set, g Grant, now time.Time) (Issued, error) {
 	}
 	id := wire.IDTokenClaims{
 		Sub: g.User.ID, Ver: 1, Iss: g.Issuer, Aud: g.ClientID, Iat: iat,
-		Exp: now.Add(IDTokenLifetime).Unix(), Jti: "ID." + domain.RandomToken(15), AMR: g.AMR, IDP: g.IDP,
+		Exp: now.Add(IDTokenLifetime).Unix(), Jti: store.IDTokenPrefix + domain.RandomToken(15), AMR: g.AMR, IDP: g.IDP,
 		Nonce: g.Nonce, AuthTime: g.AuthTime.Unix(), AtHash: LeftHalfHashFor(set.Alg(), raw),
 	}
 	// Okta's code flow puts only the minimal profile claims in the ID token;
@@ -202,7 +202,7 @@ func accessClaims(payload []byte, issuer, audience string, now time.Time) (wire.
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return c, ErrInvalidToken
 	}
-	if c.Iss != issuer || c.Aud != audience || c.Cid == "" || c.Exp <= now.Unix() || !strings.HasPrefix(c.Jti, "AT.") {
+	if c.Iss != issuer || c.Aud != audience || c.Cid == "" || c.Exp <= now.Unix() || !strings.HasPrefix(c.Jti, store.AccessTokenPrefix) {
 		return c, ErrInvalidToken
 	}
 	return c, nil
@@ -221,7 +221,7 @@ func ParseIDTokenHint(set *keys.Set, raw, issuer string) (wire.IDTokenClaims, er
 
 func idClaims(payload []byte, issuer string) (wire.IDTokenClaims, error) {
 	var c wire.IDTokenClaims
-	if err := json.Unmarshal(payload, &c); err != nil || c.Iss != issuer || !strings.HasPrefix(c.Jti, "ID.") {
+	if err := json.Unmarshal(payload, &c); err != nil || c.Iss != issuer || !strings.HasPrefix(c.Jti, store.IDTokenPrefix) {
 		return c, ErrInvalidToken
 	}
 	return c, nil
@@ -249,10 +249,10 @@ func ParseJWT(set *keys.Set, raw, issuer, audience string, now time.Time) (Parse
 		return Parsed{}, ErrInvalidToken
 	}
 	switch {
-	case strings.HasPrefix(probe.Jti, "AT."):
+	case strings.HasPrefix(probe.Jti, store.AccessTokenPrefix):
 		c, err := accessClaims(payload, issuer, audience, now)
 		return Parsed{Access: &c}, err
-	case strings.HasPrefix(probe.Jti, "ID."):
+	case strings.HasPrefix(probe.Jti, store.IDTokenPrefix):
 		c, err := idClaims(payload, issuer)
 		return Parsed{ID: &c}, err
 	}

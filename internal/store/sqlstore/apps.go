@@ -118,17 +118,17 @@ func (s *Store) endClientGrants(ctx context.Context, t tx, clientID string, now 
 		args  []any
 	}{
 		{`INSERT INTO revoked_tokens (jti, expires_at)
-			SELECT 'AT.' || access_token_jti, access_token_expires_at FROM refresh_tokens
+			SELECT ? || access_token_jti, access_token_expires_at FROM refresh_tokens
 			WHERE client_id = ? AND revoked_at IS NULL AND access_token_jti <> '' AND access_token_expires_at > ?
-			ON CONFLICT (jti) DO NOTHING`, []any{clientID, now.Unix()}},
+			ON CONFLICT (jti) DO NOTHING`, []any{store.AccessTokenPrefix, clientID, now.Unix()}},
 		{`INSERT INTO revoked_tokens (jti, expires_at)
-			SELECT 'AT.' || access_token_jti, used_at + ? FROM codes
+			SELECT ? || access_token_jti, used_at + ? FROM codes
 			WHERE client_id = ? AND used_at IS NOT NULL AND access_token_jti <> '' AND used_at > ?
 			ON CONFLICT (jti) DO NOTHING`,
-			[]any{int64(maxAccessTokenLife / time.Second), clientID, now.Add(-maxAccessTokenLife).Unix()}},
+			[]any{store.AccessTokenPrefix, int64(maxAccessTokenLife / time.Second), clientID, now.Add(-maxAccessTokenLife).Unix()}},
 		{`INSERT INTO revoked_tokens (jti, expires_at)
-			SELECT 'RF.' || hash, ? FROM codes WHERE client_id = ? AND used_at IS NOT NULL AND used_at > ?
-			ON CONFLICT (jti) DO NOTHING`, []any{now.Add(tombstoneLife).Unix(), clientID, now.Add(-tombstoneLife).Unix()}},
+			SELECT ? || hash, ? FROM codes WHERE client_id = ? AND used_at IS NOT NULL AND used_at > ?
+			ON CONFLICT (jti) DO NOTHING`, []any{tombstonePrefix, now.Add(tombstoneLife).Unix(), clientID, now.Add(-tombstoneLife).Unix()}},
 		{`DELETE FROM refresh_tokens WHERE client_id = ?`, []any{clientID}},
 		{`DELETE FROM codes WHERE client_id = ?`, []any{clientID}},
 	} {

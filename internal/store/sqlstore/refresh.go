@@ -55,7 +55,9 @@ func refreshArgs(rt store.RefreshToken) []any {
 // familyTombstone names the revocation record of a whole family, which
 // keeps a token from joining a family that was revoked before it was made
 // (a code replay racing the exchange it replays).
-func familyTombstone(familyID string) string { return "RF." + familyID }
+func familyTombstone(familyID string) string { return tombstonePrefix + familyID }
+
+const tombstonePrefix = "RF."
 
 // tombstoneLife is how long a revoked family refuses new tokens: longer
 // than any exchange that could still be creating one.
@@ -195,7 +197,7 @@ func (s *Store) revokeTokens(ctx context.Context, t tx, where, arg string, now t
 			continue
 		}
 		if _, err := t.exec(ctx, `INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING`,
-			"AT."+a.jti, a.exp); err != nil {
+			store.AccessTokenPrefix+a.jti, a.exp); err != nil {
 			return s.translate(err)
 		}
 	}
