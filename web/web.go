@@ -12,7 +12,7 @@ import (
 	"net/http"
 )
 
-//go:embed templates/*.html static/*
+//go:embed templates/*.html static/* console/*.html
 var files embed.FS
 
 // Required lists the templates the server renders.
@@ -64,12 +64,17 @@ func (p *Pages) Render(w http.ResponseWriter, status int, name string, data any)
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	writePage(w, status, buf.Bytes())
+}
+
+// SignInPage is the data of signin.html, the hosted sign-in form: Action
+// is where it posts, AppName what the user signs in to.
+type SignInPage struct {
+	Action   string
+	AppName  string
+	CSRF     string
+	Username string
+	Error    string
 }
 
 // ErrorPage is the data of error.html.

@@ -160,7 +160,7 @@ func appsList(env cmdEnv, args []string) error {
 
 func usersCreate(env cmdEnv, args []string) error {
 	var p domain.NewUserParams
-	var pwStdin, asJSON bool
+	var pwStdin, asJSON, superAdmin, readOnlyAdmin bool
 	return adminCommand(env, "users create", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&p.Login, "login", "", "login, usually an email address (required)")
 		fs.StringVar(&p.Email, "email", "", "email (defaults to the login when it is an email address)")
@@ -168,7 +168,12 @@ func usersCreate(env cmdEnv, args []string) error {
 		fs.StringVar(&p.LastName, "last-name", "", "last name")
 		fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input (first line)")
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
+		fs.BoolVar(&superAdmin, "admin", false, "make the user a super administrator (Admin Console at /admin)")
+		fs.BoolVar(&readOnlyAdmin, "read-only-admin", false, "make the user a read-only administrator")
 	}, func(st *sqlstore.Store) error {
+		if superAdmin && readOnlyAdmin {
+			return errors.New("choose one of --admin and --read-only-admin")
+		}
 		if pwStdin {
 			b, err := io.ReadAll(io.LimitReader(env.stdin, 4096))
 			if err != nil {
@@ -186,10 +191,29 @@ func usersCreate(env cmdEnv, args []string) error {
 		if err != nil {
 			return explain(err)
 		}
+		role := ""
+		switch {
+		case superAdmin:
+			role = domain.RoleSuperAdmin
+		case readOnlyAdmin:
+			role = domain.RoleReadOnlyAdmin
+		}
+		if role != "" {
+			if _, err := (&domain.Service{Store: st}).AssignRole(env.ctx, u.ID, role); err != nil {
+				return explain(err)
+			}
+		}
 		if asJSON {
-			return writeJSON(env.stdout, map[string]string{"id": u.ID, "login": u.Login, "email": u.Email, "status": u.Status})
+			out := map[string]string{"id": u.ID, "login": u.Login, "email": u.Email, "status": u.Status}
+			if role != "" {
+				out["role"] = role
+			}
+			return writeJSON(env.stdout, out)
 		}
 		fmt.Fprintf(env.stdout, "user id  %s\nlogin    %s\n", u.ID, u.Login)
+		if role != "" {
+			fmt.Fprintf(env.stdout, "role     %s (sign in at /admin)\n", role)
+		}
 		return nil
 	})
 }

@@ -53,6 +53,10 @@ func serve(env cmdEnv, args []string) error {
 			return err
 		}
 	}
+	if admins, err := st.ListRoleHolders(env.ctx); err == nil && len(admins) == 0 {
+		logger.Info("no administrator yet; make one to use the Admin Console",
+			"console", cfg.Issuer()+"/admin", "command", "gatehouse users create --login you@example.com --admin --password-stdin")
+	}
 	km := keys.NewManager(st, sealer, time.Now)
 	// The System Log writer outlives the HTTP server: deferred here, it is
 	// closed after Shutdown has let the last requests finish, and before
@@ -170,9 +174,16 @@ func seedDemo(env cmdEnv, st store.Store, issuer string) error {
 		return fmt.Errorf("create demo app: %w", err)
 	}
 	password := "Demo-" + domain.RandomToken(9)
-	if _, err := domain.CreateUser(env.ctx, st, domain.NewUserParams{
+	user, err := domain.CreateUser(env.ctx, st, domain.NewUserParams{
 		Login: demoLogin, FirstName: "Dana", LastName: "Demo", Password: password,
-	}, now); err != nil && !errors.Is(err, store.ErrConflict) {
+	}, now)
+	switch {
+	case err == nil:
+		// The demo user also runs the Admin Console.
+		if _, err := (&domain.Service{Store: st}).AssignRole(env.ctx, user.ID, domain.RoleSuperAdmin); err != nil {
+			return fmt.Errorf("make the demo user an administrator: %w", err)
+		}
+	case !errors.Is(err, store.ErrConflict):
 		return fmt.Errorf("create demo user: %w", err)
 	}
 	token, err := (&domain.Service{Store: st}).CreateAPIToken(env.ctx, "demo", "")
@@ -192,6 +203,7 @@ Demo app and user created (shown once; only hashes are stored):
   username        %s
   password        %s
   API token       %s   (Management API: Authorization: SSWS …)
+  Admin Console   %s/admin   (sign in as the demo user, a super administrator)
 
 Open this in a browser, sign in, and take the code from the address bar:
   %s/oauth2/default/v1/authorize?%s
@@ -199,7 +211,7 @@ Open this in a browser, sign in, and take the code from the address bar:
 For the README's curl walkthrough, paste these into your shell:
   export GH_CLIENT_ID=%s GH_CLIENT_SECRET=%s GH_PASSWORD=%s GH_API_TOKEN=%s
 
-`, issuer, app.App.ClientID, app.ClientSecret, demoRedirectURI, demoLogin, password, token.Value, issuer, q.Encode(),
+`, issuer, app.App.ClientID, app.ClientSecret, demoRedirectURI, demoLogin, password, token.Value, issuer, issuer, q.Encode(),
 		app.App.ClientID, app.ClientSecret, password, token.Value)
 	return nil
 }

@@ -2,7 +2,6 @@ package login
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/internal/apierr"
 	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
@@ -79,10 +78,6 @@ func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err erro
 // SignOutEvent is the System Log's user.session.end for u, signed out by
 // request r.
 func SignOutEvent(r *http.Request, u store.User) store.Event {
-	name := u.DisplayName
-	if name == "" {
-		name = strings.TrimSpace(u.FirstName + " " + u.LastName)
-	}
 	return store.Event{EventType: "user.session.end", DisplayMessage: "User logout from Okta", RequestURI: r.URL.Path,
-		Actor: store.EventObject{ID: u.ID, Type: "User", AlternateID: u.Login, DisplayName: name}}
+		Actor: UserActor(u)}
 }

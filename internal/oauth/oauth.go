@@ -20,15 +20,15 @@ import (
 
 // Handler serves the protocol endpoints.
 type Handler struct {
-	store    store.Store
-	keys     *keys.Manager
-	sessions *login.Sessions
-	throttle *login.Throttle
-	pages    *web.Pages
-	baseURL  string
-	orgID    string
-	now      func() time.Time
-	grants   map[string]grantHandler
+	store     store.Store
+	keys      *keys.Manager
+	sessions  *login.Sessions
+	passwords *login.Authenticator
+	pages     *web.Pages
+	baseURL   string
+	orgID     string
+	now       func() time.Time
+	grants    map[string]grantHandler
 
 	refreshGrace time.Duration
 
@@ -64,6 +64,10 @@ type Config struct {
 	Now    func() time.Time
 	// Events records the System Log; nil records nothing.
 	Events eventlog.Recorder
+	// SignIn checks the hosted sign-in form; New makes one when nil. The
+	// server shares one with the Admin Console, so both count failures
+	// against the same throttle.
+	SignIn *login.Authenticator
 }
 
 // New returns the protocol handler.
@@ -73,10 +77,13 @@ func New(c Config) *Handler {
 		orgID: orgID(c.BaseURL), now: c.Now, servers: map[string]*authServer{}, scopes: map[string]cachedScopes{}, apps: map[string]cachedApp{},
 		policies:     map[string]cachedPolicies{},
 		refreshGrace: c.RefreshGrace,
-		throttle:     login.NewThrottle(signInBurst, signInRefill, c.Now),
+		passwords:    c.SignIn,
 		sealer:       c.Sealer,
 		clientKeys:   newClientKeys(c.Now),
 		events:       c.Events,
+	}
+	if h.passwords == nil {
+		h.passwords = login.NewAuthenticator(c.Store, c.Events, c.Now)
 	}
 	h.grants = map[string]grantHandler{
 		domain.GrantAuthorizationCode: h.authorizationCodeGrant,
@@ -85,13 +92,6 @@ func New(c Config) *Handler {
 	}
 	return h
 }
-
-// Sign-in throttling: per login and per client address, signInBurst
-// failures at once, then one more per signInRefill.
-const (
-	signInBurst  = 10
-	signInRefill = 30 * time.Second
-)
 
 // orgID derives a stable Okta-style org id ("00o…", the idp claim) from the
 // base URL, so every replica agrees on it without storing it.

@@ -37,23 +37,13 @@ func clientObject(app store.App) store.EventObject {
 	return store.EventObject{ID: app.ClientID, Type: "PublicClientApp", AlternateID: app.Name, DisplayName: app.Name}
 }
 
-func userObject(u store.User) store.EventObject {
-	name := u.DisplayName
-	if name == "" {
-		name = strings.TrimSpace(u.FirstName + " " + u.LastName)
-	}
-	return store.EventObject{ID: u.ID, Type: "User", AlternateID: u.Login, DisplayName: name}
-}
+func userObject(u store.User) store.EventObject { return login.UserActor(u) }
 
 // refreshTokenID names a refresh token in the log without revealing it.
 func refreshTokenID(value string) string { return "RT." + domain.HashSecret(value)[:24] }
 
-// Bounds on what a caller typed that the log keeps: a login tried at a
-// failed sign-in, and a request parameter in debugData.
-const (
-	maxLoggedLogin = 256
-	maxLoggedParam = 512
-)
+// maxLoggedParam bounds a request parameter the log keeps in debugData.
+const maxLoggedParam = 512
 
 // clip cuts s to at most n bytes without splitting a character.
 func clip(s string, n int) string {
@@ -61,20 +51,6 @@ func clip(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "")
-}
-
-// recordSignIn records a sign-in to the hosted page: user is the user who
-// signed in; on a failure (reason set) the actor is the login that was
-// tried, never anything about the password.
-func (h *Handler) recordSignIn(r *http.Request, user store.User, login, reason string) {
-	e := store.Event{EventType: "user.session.start", DisplayMessage: "User login to Okta"}
-	if reason == "" {
-		e.Actor = userObject(user)
-	} else {
-		e.Actor = store.EventObject{ID: "unknown", Type: "User", AlternateID: clip(login, maxLoggedLogin), DisplayName: "unknown"}
-		e.Outcome, e.Reason, e.Severity = "FAILURE", reason, "WARN"
-	}
-	h.record(r, e)
 }
 
 // recordSignOut records the end of a user's session.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/admin"
+	"github.com/gatehouse-auth/gatehouse/internal/admin/console"
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
 	"github.com/gatehouse-auth/gatehouse/internal/httpx"
@@ -78,14 +79,24 @@ func New(o Options) (http.Handler, error) {
 		svc.Sealer = o.Sealer
 	}
 
+	consolePages, err := web.NewConsole()
+	if err != nil {
+		return nil, err
+	}
+	// One sign-in check, and one throttle, for apps' sign-in and the console's.
+	signIn := login.NewAuthenticator(o.Store, events, o.Now)
+
 	mux := http.NewServeMux()
 	protocol := oauth.New(oauth.Config{Store: o.Store, Keys: km, Sessions: sessions, Pages: pages, BaseURL: o.BaseURL,
-		RefreshGrace: o.RefreshGrace, Sealer: o.Sealer, Now: o.Now, Events: events})
+		RefreshGrace: o.RefreshGrace, Sealer: o.Sealer, Now: o.Now, Events: events, SignIn: signIn})
 	// The API shares the key manager and tells the protocol layer of its
 	// changes, so that they apply on this replica at once.
 	admin.New(admin.Config{Service: svc, BaseURL: o.BaseURL, RateLimit: o.APIRateLimit,
 		Keys: km, AuthServerChanged: protocol.InvalidateAuthServer,
 		AppChanged: protocol.InvalidateApp}).Mount(mux)
+	console.New(console.Config{Service: svc, Sessions: sessions, SignIn: signIn, Pages: pages, Console: consolePages,
+		BaseURL: o.BaseURL, Keys: km, AuthServerChanged: protocol.InvalidateAuthServer,
+		AppChanged: protocol.InvalidateApp, Events: events}).Mount(mux)
 	protocol.Mount(mux)
 	(&login.Handler{Sessions: sessions, Pages: pages, Events: events}).Mount(mux)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))

@@ -33,6 +33,8 @@ type Store interface {
 	APITokens
 	Events
 	Claims
+	Roles
+	Brandings
 	// Ping reports whether the backend can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	// DeleteExpired removes expired codes (kept an hour past expiry for

