@@ -97,6 +97,28 @@ func (c *Console) post(mux *http.ServeMux, pattern string, h handler) {
 	mux.HandleFunc(pattern, c.authorize(h, true))
 }
 
+// postApp registers a form action that changes the app named by the {id}
+// path value: this replica's protocol endpoints drop their copy of it
+// before the change is answered and again after it (see admin.appChange).
+func (c *Console) postApp(mux *http.ServeMux, pattern string, h handler) {
+	c.post(mux, pattern, func(w http.ResponseWriter, r *http.Request, p *Page) {
+		id := r.PathValue("id")
+		c.AppChanged(id)
+		defer c.AppChanged(id)
+		h(w, r, p)
+	})
+}
+
+// postServer registers a form action that changes the authorization server
+// named by the {as} path value (its settings, scopes, claims, policies or
+// keys), so that this replica's protocol endpoints reload it.
+func (c *Console) postServer(mux *http.ServeMux, pattern string, h handler) {
+	c.post(mux, pattern, func(w http.ResponseWriter, r *http.Request, p *Page) {
+		defer c.AuthServerChanged(r.PathValue("as"))
+		h(w, r, p)
+	})
+}
+
 // maxFormBytes bounds a console form (a logo upload is the largest).
 const maxFormBytes = domain.MaxLogoBytes + 64<<10
 

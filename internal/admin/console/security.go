@@ -2,5 +2,10 @@ package console
 
 import "net/http"
 
-// mountSecurity registers Security → API: authorization servers and API tokens.
-func (c *Console) mountSecurity(mux *http.ServeMux) {}
+// mountSecurity registers Security → API: authorization servers with their
+// scopes, claims, token preview, access policies and keys; and API tokens.
+func (c *Console) mountSecurity(mux *http.ServeMux) {
+	c.mountServers(mux)
+	c.mountPolicies(mux)
+	c.mountAPITokens(mux)
+}

@@ -1,0 +1,6 @@
+package console
+
+import "net/http"
+
+// mountAPITokens registers Security → API tokens.
+func (c *Console) mountAPITokens(mux *http.ServeMux) {}
