@@ -75,6 +75,26 @@ type SignInPage struct {
 	CSRF     string
 	Username string
 	Error    string
+	// Brand is the org's look; the zero value is Gatehouse's own.
+	Brand Brand
+}
+
+// Brand is the org's look on the hosted sign-in page: its title, and the
+// versioned URLs of its colours' stylesheet and of its logo ("" for the
+// default look and for no logo).
+type Brand struct {
+	Title    string
+	ThemeURL string
+	LogoURL  string
+}
+
+// Name is what the sign-in page calls the org: the brand's title, or
+// Gatehouse.
+func (b Brand) Name() string {
+	if b.Title != "" {
+		return b.Title
+	}
+	return "Gatehouse"
 }
 
 // ErrorPage is the data of error.html.

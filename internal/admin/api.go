@@ -75,6 +75,7 @@ func (a *API) Mount(mux *http.ServeMux) {
 	a.routeAPITokens(mux)
 	a.routeLogs(mux)
 	a.routeUsers(mux)
+	a.routeUserRoles(mux)
 	a.routeGroups(mux)
 	a.routeAuthServers(mux)
 	a.routeApps(mux)
@@ -93,13 +94,19 @@ func (a *API) route(mux *http.ServeMux, pattern string, h handlerFunc) {
 
 func (a *API) handle(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, err := a.authenticate(r)
+		caller, err := a.authenticate(r)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
+		tok := caller.Token
 		if !a.limiter.allow(w.Header(), tok.ID) {
 			writeError(w, r, apierr.New(apierr.APIRateLimited, ""))
+			return
+		}
+		// Enforced here, once, so that no handler can forget it.
+		if !permits(caller.Access, r.Method) {
+			writeError(w, r, apierr.New(apierr.APIForbidden, ""))
 			return
 		}
 		ctx := eventlog.WithActor(r.Context(), tokenActor(tok))
@@ -110,17 +117,29 @@ func (a *API) handle(h handlerFunc) http.Handler {
 	})
 }
 
+// permits reports whether a token with this access may make a request
+// with this method: a read-only administrator's token may only read.
+func permits(access domain.AdminAccess, method string) bool {
+	switch access {
+	case domain.FullAccess:
+		return true
+	case domain.ReadOnlyAccess:
+		return method == http.MethodGet || method == http.MethodHead
+	}
+	return false
+}
+
 // authenticate checks the SSWS token of the request.
-func (a *API) authenticate(r *http.Request) (store.APIToken, error) {
+func (a *API) authenticate(r *http.Request) (domain.APICaller, error) {
 	scheme, value, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !strings.EqualFold(scheme, "SSWS") || value == "" {
-		return store.APIToken{}, apierr.New(apierr.APIInvalidToken, "")
+		return domain.APICaller{}, apierr.New(apierr.APIInvalidToken, "")
 	}
-	tok, err := a.svc.AuthenticateAPIToken(r.Context(), strings.TrimSpace(value))
+	caller, err := a.svc.AuthenticateAPIToken(r.Context(), strings.TrimSpace(value))
 	if errors.Is(err, store.ErrNotFound) {
-		return tok, apierr.New(apierr.APIInvalidToken, "")
+		return caller, apierr.New(apierr.APIInvalidToken, "")
 	}
-	return tok, err
+	return caller, err
 }
 
 // tokenActor is who acts with an API token: its administrator, or the

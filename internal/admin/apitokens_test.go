@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/testkit"
 )
 
@@ -122,6 +123,9 @@ func TestAPIUnknownPath(t *testing.T) {
 // deactivated or suspended.
 func TestAPITokenOfInactiveAdministrator(t *testing.T) {
 	s := testkit.Start(t)
+	if _, err := s.Service.AssignRole(t.Context(), s.User.ID, domain.RoleSuperAdmin); err != nil {
+		t.Fatal(err)
+	}
 	tok, err := s.Service.CreateAPIToken(t.Context(), "alice's token", s.User.ID)
 	if err != nil {
 		t.Fatal(err)

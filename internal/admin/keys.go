@@ -1,18 +1,14 @@
 package admin
 
 import (
-	"encoding/json"
+	"context"
 	"net/http"
 
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
-	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
 
 // Signing keys of a custom server (…/credentials/keys): public JWK fields
-// only, with Okta's status: ACTIVE signs, NEXT is published ahead of its
-// use, EXPIRED signed before the last rotation.
-
-var keyStatuses = map[string]string{store.KeyCurrent: "ACTIVE", store.KeyNext: "NEXT", store.KeyPrevious: "EXPIRED"}
+// only, with Okta's status (see domain.ListAuthServerKeys).
 
 func (a *API) routeKeys(mux *http.ServeMux) {
 	const base = "/api/v1/authorizationServers/{as}/credentials"
@@ -24,39 +20,27 @@ func (a *API) routeKeys(mux *http.ServeMux) {
 // serverKeys renders the server's keys, ACTIVE first, then NEXT, then
 // EXPIRED.
 func (a *API) serverKeys(r *http.Request, asID string) ([]map[string]any, error) {
-	if _, err := a.svc.GetAuthServer(r.Context(), asID); err != nil {
+	keys, err := a.svc.ListAuthServerKeys(r.Context(), asID, a.publishedKeys)
+	if err != nil {
 		return nil, found(err, asID, "AuthorizationServer")
 	}
-	set, err := a.keys.Get(r.Context(), asID)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := a.st.ListSigningKeys(r.Context(), asID)
-	if err != nil {
-		return nil, err
-	}
-	status := map[string]string{}
-	for _, row := range rows {
-		status[row.KID] = keyStatuses[row.Status]
-	}
-	// The published key set holds exactly the public fields, in order.
-	var jwks struct {
-		Keys []map[string]any `json:"keys"`
-	}
-	if err := json.Unmarshal(set.JWKS, &jwks); err != nil {
-		return nil, err
-	}
-	out := make([]map[string]any, 0, len(jwks.Keys))
-	for _, k := range jwks.Keys {
-		kid, _ := k["kid"].(string)
-		if status[kid] == "" {
-			continue // rotated away since the set was loaded
-		}
-		k["status"] = status[kid]
-		k["_links"] = map[string]Link{"self": a.link("/api/v1/authorizationServers/"+asID+"/credentials/keys/"+kid, "GET")}
-		out = append(out, k)
+	out := make([]map[string]any, 0, len(keys))
+	for _, k := range keys {
+		jwk := k.JWK
+		jwk["status"] = k.Status
+		jwk["_links"] = map[string]Link{"self": a.link("/api/v1/authorizationServers/"+asID+"/credentials/keys/"+k.KID, "GET")}
+		out = append(out, jwk)
 	}
 	return out, nil
+}
+
+// publishedKeys is the JWKS document the server publishes.
+func (a *API) publishedKeys(ctx context.Context, asID string) ([]byte, error) {
+	set, err := a.keys.Get(ctx, asID)
+	if err != nil {
+		return nil, err
+	}
+	return set.JWKS, nil
 }
 
 func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {

@@ -1,10 +1,9 @@
 package domain
 
 import (
+	"bytes"
 	"context"
-	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -14,11 +13,28 @@ import (
 // MaxLogoBytes bounds an uploaded sign-in page logo.
 const MaxLogoBytes = 256 << 10
 
-// logoTypes are the image types a logo may have. SVG is left out: it can
-// carry script.
-var logoTypes = []string{"image/png", "image/jpeg", "image/gif", "image/webp"}
-
 var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// IsHexColor reports whether s is a colour written #rrggbb, the only form
+// the branding stores (and so the only one a stylesheet receives).
+func IsHexColor(s string) bool { return hexColor.MatchString(s) }
+
+// LogoType names the image type of a logo by its first bytes: PNG, JPEG,
+// GIF or WebP, or "" for anything else. SVG is left out: it can carry
+// script.
+func LogoType(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "image/png"
+	case bytes.HasPrefix(b, []byte("\xff\xd8\xff")):
+		return "image/jpeg"
+	case bytes.HasPrefix(b, []byte("GIF87a")), bytes.HasPrefix(b, []byte("GIF89a")):
+		return "image/gif"
+	case len(b) >= 14 && bytes.HasPrefix(b, []byte("RIFF")) && string(b[8:14]) == "WEBPVP":
+		return "image/webp"
+	}
+	return ""
+}
 
 // BrandingParams changes the sign-in page's look. A nil Logo keeps the
 // current one unless RemoveLogo is set.
@@ -47,13 +63,12 @@ func (s *Service) UpdateBranding(ctx context.Context, p BrandingParams) (store.B
 			v.add(c.field, "must be a colour written #rrggbb")
 		}
 	}
-	logoType := ""
+	logoType := LogoType(p.Logo)
 	if len(p.Logo) > 0 {
-		logoType = http.DetectContentType(p.Logo)
 		switch {
 		case len(p.Logo) > MaxLogoBytes:
 			v.add("logo", "must be at most 256 KB")
-		case !slices.Contains(logoTypes, logoType):
+		case logoType == "":
 			v.add("logo", "must be a PNG, JPEG, GIF or WebP image")
 		}
 	}

@@ -116,10 +116,36 @@ func (s *Service) UnassignRole(ctx context.Context, userID, id string) error {
 	if i < 0 {
 		return store.ErrNotFound
 	}
+	if roles[i].Type == RoleSuperAdmin {
+		if err := s.keepOneSuperAdmin(ctx); err != nil {
+			return err
+		}
+	}
 	if err := s.Store.DeleteUserRole(ctx, userID, id); err != nil {
 		return err
 	}
 	s.record(ctx, "user.account.privilege.revoke", "Revoke user privilege", userTarget(u), roleTarget(roles[i]))
+	return nil
+}
+
+// keepOneSuperAdmin refuses to take away the last SUPER_ADMIN role, which
+// would leave the org without anyone who can assign roles from the console.
+// (Two concurrent removals can still both pass; the command line's
+// "users create --admin" is the way back.)
+func (s *Service) keepOneSuperAdmin(ctx context.Context) error {
+	holders, err := s.Store.ListRoleHolders(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, h := range holders {
+		if h.Type == RoleSuperAdmin {
+			n++
+		}
+	}
+	if n <= 1 {
+		return &StateError{"This is the last super administrator: assign SUPER_ADMIN to someone else first."}
+	}
 	return nil
 }
 

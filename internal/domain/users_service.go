@@ -239,10 +239,13 @@ func (s *Service) UserGroups(ctx context.Context, id string) ([]store.Group, err
 }
 
 // UserListParams are the ways a user list is narrowed: at most one of a
-// quick search (q), a filter and a search expression.
+// quick search (q), a filter and a search expression, and optionally one
+// status (the Admin Console's status filter).
 type UserListParams struct {
 	Q, Filter, Search string
-	Page              store.Page
+	// Status keeps only users in this status (one of Okta's user statuses).
+	Status string
+	Page   store.Page
 }
 
 // maxQueryLength bounds q.
@@ -250,13 +253,15 @@ const maxQueryLength = 256
 
 // ListUsers returns a page of at most p.Page.Limit users and the cursor
 // of the next page ("" at the end; see store.Users.ListUsers for pages a
-// costly search cuts short). Without a filter or search, deprovisioned
-// users are left out, as Okta leaves them out.
+// costly search cuts short). Without a filter, search or status,
+// deprovisioned users are left out, as Okta leaves them out.
 func (s *Service) ListUsers(ctx context.Context, p UserListParams) ([]store.User, string, error) {
 	if n := btoi(p.Q != "") + btoi(p.Filter != "") + btoi(p.Search != ""); n > 1 {
 		return nil, "", &SearchError{"Invalid search criteria: use only one of q, filter and search"}
 	}
-	notDeprovisioned := &store.Filter{Op: store.OpNot, Args: []*store.Filter{{Op: store.OpEq, Attr: "status", Value: store.UserDeprovisioned}}}
+	if p.Status != "" && !slices.Contains(allStatuses, p.Status) {
+		return nil, "", &SearchError{"Invalid search criteria: unknown status " + p.Status}
+	}
 	var f *store.Filter
 	var err error
 	switch {
@@ -268,18 +273,30 @@ func (s *Service) ListUsers(ctx context.Context, p UserListParams) ([]store.User
 		if len(p.Q) > maxQueryLength {
 			return nil, "", &SearchError{"Invalid search criteria: q is too long"}
 		}
-		any := &store.Filter{Op: store.OpOr}
+		f = &store.Filter{Op: store.OpOr}
 		for _, attr := range []string{"profile.firstName", "profile.lastName", "profile.email", "profile.login"} {
-			any.Args = append(any.Args, &store.Filter{Op: store.OpSw, Attr: attr, Value: p.Q})
+			f.Args = append(f.Args, &store.Filter{Op: store.OpSw, Attr: attr, Value: p.Q})
 		}
-		f = &store.Filter{Op: store.OpAnd, Args: []*store.Filter{any, notDeprovisioned}}
-	default:
-		f = notDeprovisioned
 	}
 	if err != nil {
 		return nil, "", err
 	}
+	switch {
+	case p.Status != "":
+		f = andFilter(f, &store.Filter{Op: store.OpEq, Attr: "status", Value: p.Status})
+	case p.Filter == "" && p.Search == "":
+		notDeprovisioned := &store.Filter{Op: store.OpNot, Args: []*store.Filter{{Op: store.OpEq, Attr: "status", Value: store.UserDeprovisioned}}}
+		f = andFilter(f, notDeprovisioned)
+	}
 	return s.Store.ListUsers(ctx, store.UserQuery{Filter: f, Page: p.Page})
+}
+
+// andFilter is a and b, where a may be nil (no condition).
+func andFilter(a, b *store.Filter) *store.Filter {
+	if a == nil {
+		return b
+	}
+	return &store.Filter{Op: store.OpAnd, Args: []*store.Filter{a, b}}
 }
 
 func btoi(b bool) int {

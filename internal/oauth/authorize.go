@@ -111,11 +111,8 @@ func (h *Handler) parseAuthorize(r *http.Request, as *authServer, params map[str
 	if err != nil {
 		return nil, target, apierr.Internal(err)
 	}
-	for _, s := range uniqueFields(scope) {
-		if !domain.IsStandardScope(s) && !slices.ContainsFunc(custom, func(sc store.Scope) bool { return sc.Name == s }) {
-			return fail(apierr.InvalidScope, "One or more scopes are not configured for the authorization server resource.")
-		}
-		req.scopes = append(req.scopes, s)
+	if req.scopes, err = domain.UserGrantScopes(uniqueFields(scope), custom); err != nil {
+		return nil, target, refusal(err)
 	}
 
 	req.nonce = params["nonce"]

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -64,18 +63,7 @@ func (h *Handler) claimSet(ctx context.Context, as *authServer) (*domain.ClaimSe
 func (h *Handler) claimEnv(ctx context.Context, user *store.User, clientID string, amr []string) *expr.Env {
 	var groups func() ([]expr.Group, error)
 	if user != nil {
-		userID := user.ID
-		groups = func() ([]expr.Group, error) {
-			list, err := h.store.ListUserGroups(ctx, userID)
-			if err != nil {
-				return nil, err
-			}
-			out := make([]expr.Group, len(list))
-			for i, g := range list {
-				out[i] = expr.Group{ID: g.ID, Name: g.Name}
-			}
-			return out, nil
-		}
+		groups = domain.UserGroups(ctx, h.store, user.ID)
 	}
 	return domain.ClaimEnv(user, clientID, amr, groups)
 }
@@ -92,12 +80,7 @@ func (h *Handler) tokenClaims(r *http.Request, req *tokenRequest, user *store.Us
 		return nil, nil, nil
 	}
 	env := h.claimEnv(r.Context(), user, req.app.ClientID, amr)
-	access, errs := set.Evaluate(domain.ClaimTypeResource, scopes, env)
-	if user != nil && slices.Contains(scopes, domain.ScopeOpenID) {
-		var idErrs []error
-		id, idErrs = set.Evaluate(domain.ClaimTypeIdentity, scopes, env)
-		errs = append(errs, idErrs...)
-	}
+	access, id, errs := set.TokenClaims(scopes, env, user != nil)
 	h.recordClaimFailures(r, req.as, req.app.ClientID, errs)
 	return access, id, nil
 }

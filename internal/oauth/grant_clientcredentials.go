@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -19,9 +18,6 @@ import (
 // custom authorization server; no ID token, no refresh token.
 func (h *Handler) clientCredentialsGrant(r *http.Request, req *tokenRequest) (wire.TokenResponse, *apierr.Error) {
 	var resp wire.TokenResponse
-	if req.app.TokenEndpointAuthMethod == domain.AuthMethodNone {
-		return resp, apierr.New(apierr.UnauthorizedClient, "Public clients cannot use the client_credentials grant.")
-	}
 	if req.as.ID == store.OrgServerID {
 		return resp, apierr.New(apierr.InvalidScope, "Custom scopes are not allowed for this request.")
 	}
@@ -29,22 +25,9 @@ func (h *Handler) clientCredentialsGrant(r *http.Request, req *tokenRequest) (wi
 	if err != nil {
 		return resp, apierr.Internal(err)
 	}
-	scopes := uniqueFields(req.params["scope"])
-	if len(scopes) == 0 {
-		for _, sc := range defined {
-			if sc.Default {
-				scopes = append(scopes, sc.Name)
-			}
-		}
-		if len(scopes) == 0 {
-			return resp, apierr.New(apierr.InvalidScope,
-				"The authorization server resource does not have any configured default scopes, 'scope' must be provided.")
-		}
-	}
-	for _, s := range scopes {
-		if !slices.ContainsFunc(defined, func(sc store.Scope) bool { return sc.Name == s }) {
-			return resp, apierr.New(apierr.InvalidScope, "One or more scopes are not configured for the authorization server resource.")
-		}
+	scopes, err := domain.ClientCredentialsScopes(uniqueFields(req.params["scope"]), defined)
+	if err != nil {
+		return resp, refusal(err)
 	}
 	rule, aerr := h.policyRule(r.Context(), req.as, domain.PolicyRequest{ClientID: req.app.ClientID,
 		GrantType: domain.GrantClientCredentials, Scopes: scopes})

@@ -139,12 +139,4 @@ func (h *Handler) issueRefreshToken(r *http.Request, req *tokenRequest, rule sto
 }
 
 // uniqueFields splits a space-separated list, dropping repeats.
-func uniqueFields(s string) []string {
-	var out []string
-	for _, f := range strings.Fields(s) {
-		if !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+func uniqueFields(s string) []string { return domain.UniqueFields(s) }

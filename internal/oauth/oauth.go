@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"net/http"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/apierr"
+	"github.com/gatehouse-auth/gatehouse/internal/branding"
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
 	"github.com/gatehouse-auth/gatehouse/internal/keys"
@@ -24,6 +24,7 @@ type Handler struct {
 	keys      *keys.Manager
 	sessions  *login.Sessions
 	passwords *login.Authenticator
+	branding  *branding.Cache
 	pages     *web.Pages
 	baseURL   string
 	orgID     string
@@ -68,19 +69,25 @@ type Config struct {
 	// server shares one with the Admin Console, so both count failures
 	// against the same throttle.
 	SignIn *login.Authenticator
+	// Branding gives the hosted sign-in page its look; New makes one when nil.
+	Branding *branding.Cache
 }
 
 // New returns the protocol handler.
 func New(c Config) *Handler {
 	h := &Handler{
 		store: c.Store, keys: c.Keys, sessions: c.Sessions, pages: c.Pages, baseURL: c.BaseURL,
-		orgID: orgID(c.BaseURL), now: c.Now, servers: map[string]*authServer{}, scopes: map[string]cachedScopes{}, apps: map[string]cachedApp{},
+		orgID: domain.OrgID(c.BaseURL), now: c.Now, servers: map[string]*authServer{}, scopes: map[string]cachedScopes{}, apps: map[string]cachedApp{},
 		policies:     map[string]cachedPolicies{},
 		refreshGrace: c.RefreshGrace,
 		passwords:    c.SignIn,
+		branding:     c.Branding,
 		sealer:       c.Sealer,
 		clientKeys:   newClientKeys(c.Now),
 		events:       c.Events,
+	}
+	if h.branding == nil {
+		h.branding = branding.NewCache(c.Store, branding.Lifetime)
 	}
 	if h.passwords == nil {
 		h.passwords = login.NewAuthenticator(c.Store, c.Events, c.Now)
@@ -91,18 +98,6 @@ func New(c Config) *Handler {
 		domain.GrantClientCredentials: h.clientCredentialsGrant,
 	}
 	return h
-}
-
-// orgID derives a stable Okta-style org id ("00o…", the idp claim) from the
-// base URL, so every replica agrees on it without storing it.
-func orgID(baseURL string) string {
-	const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	sum := sha256.Sum256([]byte("gatehouse-org:" + baseURL))
-	id := []byte("00o")
-	for _, b := range sum[:17] {
-		id = append(id, base62[int(b)%62])
-	}
-	return string(id)
 }
 
 // Mount registers every endpoint of the org server and of custom servers.

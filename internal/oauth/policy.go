@@ -120,7 +120,7 @@ func (h *Handler) evaluatePolicy(ctx context.Context, set *domain.PolicySet, req
 // accessLifetime is the access token lifetime a rule sets (0, the
 // default, for the org server's zero rule).
 func accessLifetime(rule store.PolicyRule) time.Duration {
-	return time.Duration(rule.AccessTokenMinutes) * time.Minute
+	return domain.RuleAccessLifetime(rule)
 }
 
 // refreshWindow is how long a refresh token lives unused under the rule.

@@ -20,6 +20,7 @@ func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, as *authS
 	h.pages.Render(w, status, "signin.html", web.SignInPage{
 		Action: as.EndpointsPath + "/signin?" + pending.Encode(), AppName: req.app.Name,
 		CSRF: h.sessions.CSRFToken(w, r), Username: username, Error: msg,
+		Brand: h.branding.Brand(r.Context()),
 	})
 }
 

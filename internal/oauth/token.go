@@ -1,10 +1,11 @@
 package oauth
 
 import (
+	"errors"
 	"net/http"
-	"slices"
 
 	"github.com/gatehouse-auth/gatehouse/internal/apierr"
+	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/httpx"
 	"github.com/gatehouse-auth/gatehouse/internal/oauth/wire"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
@@ -65,10 +66,24 @@ func (h *Handler) grantToken(r *http.Request, as *authServer) (*tokenRequest, wi
 		return req, resp, apierr.New(apierr.InvalidRequest, "The 'grant_type' parameter is required.")
 	case !ok:
 		return req, resp, apierr.New(apierr.UnsupportedGrantType, "")
-	case !slices.Contains(app.GrantTypes, grantType):
-		return req, resp, apierr.Newf(apierr.UnauthorizedClient,
-			"The client is not authorized to use the provided grant type. Configured grant types: %v.", app.GrantTypes)
+	}
+	if err := domain.CheckClientGrant(app, grantType); err != nil {
+		return req, resp, refusal(err)
 	}
 	resp, aerr = grant(r, req)
 	return req, resp, aerr
+}
+
+// refusal is the OAuth error of a token request rule of the domain's
+// (domain.ScopeError, domain.ClientGrantError); anything else is a fault.
+func refusal(err error) *apierr.Error {
+	var scope *domain.ScopeError
+	var grant *domain.ClientGrantError
+	switch {
+	case errors.As(err, &scope):
+		return apierr.New(apierr.InvalidScope, scope.Description)
+	case errors.As(err, &grant):
+		return apierr.New(apierr.UnauthorizedClient, grant.Description)
+	}
+	return apierr.Internal(err)
 }

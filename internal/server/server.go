@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/internal/admin"
 	"github.com/gatehouse-auth/gatehouse/internal/admin/console"
+	"github.com/gatehouse-auth/gatehouse/internal/branding"
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
 	"github.com/gatehouse-auth/gatehouse/internal/httpx"
@@ -85,10 +86,13 @@ func New(o Options) (http.Handler, error) {
 	}
 	// One sign-in check, and one throttle, for apps' sign-in and the console's.
 	signIn := login.NewAuthenticator(o.Store, events, o.Now)
+	// One copy of the sign-in page's branding per replica, refreshed at once
+	// when the console saves it here.
+	brand := branding.NewCache(o.Store, branding.Lifetime)
 
 	mux := http.NewServeMux()
 	protocol := oauth.New(oauth.Config{Store: o.Store, Keys: km, Sessions: sessions, Pages: pages, BaseURL: o.BaseURL,
-		RefreshGrace: o.RefreshGrace, Sealer: o.Sealer, Now: o.Now, Events: events, SignIn: signIn})
+		RefreshGrace: o.RefreshGrace, Sealer: o.Sealer, Now: o.Now, Events: events, SignIn: signIn, Branding: brand})
 	// The API shares the key manager and tells the protocol layer of its
 	// changes, so that they apply on this replica at once.
 	admin.New(admin.Config{Service: svc, BaseURL: o.BaseURL, RateLimit: o.APIRateLimit,
@@ -96,7 +100,7 @@ func New(o Options) (http.Handler, error) {
 		AppChanged: protocol.InvalidateApp}).Mount(mux)
 	console.New(console.Config{Service: svc, Sessions: sessions, SignIn: signIn, Pages: pages, Console: consolePages,
 		BaseURL: o.BaseURL, Keys: km, AuthServerChanged: protocol.InvalidateAuthServer,
-		AppChanged: protocol.InvalidateApp, Events: events}).Mount(mux)
+		AppChanged: protocol.InvalidateApp, Events: events, Branding: brand}).Mount(mux)
 	protocol.Mount(mux)
 	(&login.Handler{Sessions: sessions, Pages: pages, Events: events}).Mount(mux)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))

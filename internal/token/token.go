@@ -5,6 +5,7 @@
 package token
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
@@ -72,33 +73,69 @@ type Issued struct {
 
 // Mint signs the access token and, when openid was granted, the ID token.
 func Mint(set *keys.Set, g Grant, now time.Time) (Issued, error) {
-	iat := now.Unix()
+	at, lifetime := accessTokenClaims(g, now)
+	raw, err := signJSON(set, withClaims(at, g.AccessClaims))
+	if err != nil {
+		return Issued{}, err
+	}
+	out := Issued{AccessToken: raw, AccessTokenJTI: at.Jti, ExpiresIn: int64(lifetime / time.Second), ExpiresAt: now.Add(lifetime)}
+	id, ok := idTokenClaims(g, now)
+	if !ok {
+		return out, nil
+	}
+	id.AtHash = LeftHalfHashFor(set.Alg(), raw)
+	out.IDTokenJTI = id.Jti
+	if out.IDToken, err = signJSON(set, withClaims(id, g.IDClaims)); err != nil {
+		return Issued{}, err
+	}
+	return out, nil
+}
+
+// Preview returns the claims Mint would sign for g at now, as JSON objects:
+// the access token's and the ID token's (nil when none would be issued),
+// the latter without at_hash, which hashes the signed access token. The
+// console's Token Preview shows them.
+func Preview(g Grant, now time.Time) (access, id map[string]any, err error) {
+	at, _ := accessTokenClaims(g, now)
+	if access, err = claimsObject(withClaims(at, g.AccessClaims)); err != nil {
+		return nil, nil, err
+	}
+	if idc, ok := idTokenClaims(g, now); ok {
+		if id, err = claimsObject(withClaims(idc, g.IDClaims)); err != nil {
+			return nil, nil, err
+		}
+	}
+	return access, id, nil
+}
+
+// accessTokenClaims are the claims of g's access token, and its lifetime.
+func accessTokenClaims(g Grant, now time.Time) (wire.AccessTokenClaims, time.Duration) {
 	lifetime := g.AccessTokenLifetime
 	if lifetime <= 0 {
 		lifetime = AccessTokenLifetime
 	}
-	exp := now.Add(lifetime)
 	at := wire.AccessTokenClaims{
-		Ver: 1, Jti: store.AccessTokenPrefix + g.AccessTokenJTI, Iss: g.Issuer, Aud: g.Audience, Iat: iat, Exp: exp.Unix(),
-		Cid: g.ClientID, UID: g.User.ID, Scp: g.Scopes, Sub: g.User.Login,
+		Ver: 1, Jti: store.AccessTokenPrefix + g.AccessTokenJTI, Iss: g.Issuer, Aud: g.Audience, Iat: now.Unix(),
+		Exp: now.Add(lifetime).Unix(), Cid: g.ClientID, UID: g.User.ID, Scp: g.Scopes, Sub: g.User.Login,
 	}
 	if g.User.ID == "" {
 		at.Sub = g.ClientID
 	} else {
 		at.AuthTime = g.AuthTime.Unix()
 	}
-	raw, err := signJSON(set, withClaims(at, g.AccessClaims))
-	if err != nil {
-		return Issued{}, err
-	}
-	out := Issued{AccessToken: raw, AccessTokenJTI: at.Jti, ExpiresIn: int64(lifetime / time.Second), ExpiresAt: exp}
+	return at, lifetime
+}
+
+// idTokenClaims are the claims of g's ID token but at_hash; false when
+// there is none (openid not granted, or no user).
+func idTokenClaims(g Grant, now time.Time) (wire.IDTokenClaims, bool) {
 	if !slices.Contains(g.Scopes, domain.ScopeOpenID) || g.User.ID == "" {
-		return out, nil
+		return wire.IDTokenClaims{}, false
 	}
 	id := wire.IDTokenClaims{
-		Sub: g.User.ID, Ver: 1, Iss: g.Issuer, Aud: g.ClientID, Iat: iat,
+		Sub: g.User.ID, Ver: 1, Iss: g.Issuer, Aud: g.ClientID, Iat: now.Unix(),
 		Exp: now.Add(IDTokenLifetime).Unix(), Jti: store.IDTokenPrefix + domain.RandomToken(15), AMR: g.AMR, IDP: g.IDP,
-		Nonce: g.Nonce, AuthTime: g.AuthTime.Unix(), AtHash: LeftHalfHashFor(set.Alg(), raw),
+		Nonce: g.Nonce, AuthTime: g.AuthTime.Unix(),
 	}
 	// Okta's code flow puts only the minimal profile claims in the ID token;
 	// the rest come from /userinfo.
@@ -109,11 +146,20 @@ func Mint(set *keys.Set, g Grant, now time.Time) (Issued, error) {
 	if slices.Contains(g.Scopes, domain.ScopeEmail) {
 		id.Email = g.User.Email
 	}
-	out.IDTokenJTI = id.Jti
-	if out.IDToken, err = signJSON(set, withClaims(id, g.IDClaims)); err != nil {
-		return Issued{}, err
+	return id, true
+}
+
+// claimsObject is claims as the JSON object a token carries.
+func claimsObject(claims any) (map[string]any, error) {
+	b, err := json.Marshal(claims)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	// Numbers stay as written (no float64 rounding of large values).
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var out map[string]any
+	return out, d.Decode(&out)
 }
 
 // withClaims returns claims with extra added, or claims itself when there

@@ -56,14 +56,35 @@ document.addEventListener("DOMContentLoaded", function () {
       apply();
     });
     var logo = document.querySelector("[data-preview-logo]");
-    if (logo && window.URL) {
+    if (logo && window.FileReader) {
       logo.addEventListener("change", function () {
         var img = preview.querySelector("img.logo");
         if (img && logo.files && logo.files[0]) {
-          img.src = URL.createObjectURL(logo.files[0]);
-          img.hidden = false;
+          // A data: URL: the policy's img-src allows it, not blob: URLs.
+          var reader = new FileReader();
+          reader.onload = function () { img.src = reader.result; img.hidden = false; };
+          reader.readAsDataURL(logo.files[0]);
         }
       });
     }
   }
+});
+
+// Colour pickers (customization page): the text field named by
+// data-color-for holds the colour and works without script; its picker,
+// hidden until now, edits the same value, and the preview follows.
+document.addEventListener("DOMContentLoaded", function () {
+  var hex = /^#[0-9a-fA-F]{6}$/;
+  document.querySelectorAll("input[type=color][data-color-for]").forEach(function (picker) {
+    var text = document.getElementById(picker.getAttribute("data-color-for"));
+    if (!text) { return; }
+    picker.hidden = false;
+    picker.addEventListener("input", function () {
+      text.value = picker.value;
+      text.dispatchEvent(new Event("input"));
+    });
+    text.addEventListener("input", function () {
+      if (hex.test(text.value)) { picker.value = text.value.toLowerCase(); }
+    });
+  });
 });

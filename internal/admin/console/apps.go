@@ -26,7 +26,7 @@ const listPageSize = 20
 type appListData struct {
 	Q    string
 	Apps []store.App
-	Next string // the query of the next page, "" on the last
+	Next string // the cursor of the next page, "" on the last
 }
 
 func (c *Console) appList(w http.ResponseWriter, r *http.Request, p *Page) {
@@ -39,7 +39,7 @@ func (c *Console) appList(w http.ResponseWriter, r *http.Request, p *Page) {
 	d := appListData{Q: q, Apps: apps}
 	if len(apps) > listPageSize {
 		d.Apps = apps[:listPageSize]
-		d.Next = url.Values{"q": {q}, "after": {d.Apps[listPageSize-1].ClientID}}.Encode()
+		d.Next = d.Apps[listPageSize-1].ClientID
 	}
 	p.Title, p.Section, p.Data = "Applications", "apps", d
 	c.render(w, p, http.StatusOK, "apps.html")
@@ -179,7 +179,7 @@ func (c *Console) renderGeneral(w http.ResponseWriter, r *http.Request, p *Page,
 		f = formOf(appValues(app))
 	}
 	p.Title, p.Section = app.Name, "apps"
-	p.Data = appGeneralData{App: app, Secrets: secrets, NewSecret: newSecret, Form: f, Grants: grantOptions,
+	p.Data = appGeneralData{App: app, Secrets: secrets, NewSecret: newSecret, Form: f, Grants: appGrantOptions(app.Type),
 		Issuer: c.BaseURL + "/oauth2/default"}
 	c.render(w, p, status, "app_general.html")
 }

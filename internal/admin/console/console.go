@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/internal/apierr"
+	"github.com/gatehouse-auth/gatehouse/internal/branding"
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/eventlog"
 	"github.com/gatehouse-auth/gatehouse/internal/keys"
@@ -32,6 +33,10 @@ type Config struct {
 	AppChanged        func(clientID string)
 	// Events records sign-outs; changes are recorded by Service.
 	Events eventlog.Recorder
+	// Branding is this replica's copy of the sign-in page's branding,
+	// shared with the protocol's sign-in page; the console serves its
+	// /branding routes and refreshes it when the admin saves.
+	Branding *branding.Cache
 }
 
 // Console serves /admin.
@@ -203,12 +208,19 @@ func (c *Console) notFound(w http.ResponseWriter, p *Page, what string) {
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, p *Page, err error) {
 	var state *domain.StateError
 	var invalid *domain.ValidationError
+	var search *domain.SearchError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		c.notFound(w, p, "The object does not exist (it may have been deleted).")
 	case errors.As(err, &state):
 		p.Title, p.Data = "Not possible now", state.Message
 		c.render(w, p, http.StatusConflict, "notfound.html")
+	case errors.Is(err, domain.ErrBuiltInGroup):
+		p.Title, p.Data = "Not possible", "The built-in Everyone group cannot be changed."
+		c.render(w, p, http.StatusConflict, "notfound.html")
+	case errors.As(err, &search):
+		p.Title, p.Data = "Not possible", search.Error()
+		c.render(w, p, http.StatusBadRequest, "notfound.html")
 	case errors.As(err, &invalid):
 		p.Title, p.Data = "Not possible", invalid.Error()
 		c.render(w, p, http.StatusBadRequest, "notfound.html")

@@ -46,6 +46,7 @@ func (c *Console) renderSignIn(w http.ResponseWriter, r *http.Request, status in
 	c.Pages.Render(w, status, "signin.html", web.SignInPage{
 		Action: c.signInAction(nextPage(r)), AppName: consoleName,
 		CSRF: c.Sessions.CSRFToken(w, r), Username: username, Error: msg,
+		Brand: c.Branding.Brand(r.Context()),
 	})
 }
 

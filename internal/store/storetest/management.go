@@ -19,6 +19,7 @@ func RunManagement(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("EventRetention", func(t *testing.T) { testEventRetention(t, newStore(t)) })
 	t.Run("Authorization", func(t *testing.T) { testAuthorization(t, newStore(t)) })
 	t.Run("Claims", func(t *testing.T) { testClaims(t, newStore(t)) })
+	t.Run("Console", func(t *testing.T) { testConsole(t, newStore) })
 }
 
 func testAPITokens(t *testing.T, st store.Store) {
