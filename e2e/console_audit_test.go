@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -75,6 +77,25 @@ func auditPage(t *testing.T, ctx context.Context, name string) {
 	}
 	if len(problems) > 0 {
 		t.Errorf("page %s: %s", name, strings.Join(problems, " | "))
+	}
+}
+
+// docScreenshot saves what the window shows (not the whole page) as
+// name.png in the folder GATEHOUSE_DOCS_SCREENSHOTS names, when set: the
+// README's console tour is made this way, with
+// GATEHOUSE_DOCS_SCREENSHOTS=$PWD/docs/console go test ./e2e -run TestBrowserAdminConsole
+func docScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("GATEHOUSE_DOCS_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

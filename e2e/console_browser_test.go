@@ -129,6 +129,7 @@ func TestBrowserAdminConsole(t *testing.T) {
 	}
 	auditPage(t, ctx, "app-general")
 	screenshot(t, ctx, "console-app-general")
+	docScreenshot(t, ctx, "app-general")
 	clientID, secret = strings.TrimSpace(clientID), strings.TrimSpace(secret)
 	if !strings.HasPrefix(clientID, domain.PrefixApp) || len(secret) < 40 {
 		t.Fatalf("General tab shows client ID %q and secret of %d characters", clientID, len(secret))
@@ -183,6 +184,7 @@ func TestBrowserAdminConsole(t *testing.T) {
 	}
 	auditPage(t, ctx, "app-assignments")
 	screenshot(t, ctx, "console-app-assignments")
+	docScreenshot(t, ctx, "app-assignments")
 
 	// Every other area opens, passes the audit, and is photographed.
 	for _, p := range []struct{ path, name string }{
@@ -275,6 +277,7 @@ func TestBrowserAdminConsole(t *testing.T) {
 	}
 	auditPage(t, ctx, "logs")
 	screenshot(t, ctx, "console-logs")
+	docScreenshot(t, ctx, "system-log")
 }
 
 // failure ends the test with what the browser shows.
