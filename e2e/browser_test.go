@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -174,7 +175,7 @@ func TestBrowserSignIn(t *testing.T) {
 	if via != http.MethodGet || !strings.HasPrefix(loc, redirect+"?") || got.Get("state") != "st-query" || got.Get("iss") != s.Issuer() {
 		t.Fatalf("callback via %s at %s with %v", via, loc, got)
 	}
-	if status := exchangeWithBasic(t, s.Issuer(), clientID, created.ClientSecret, got.Get("code"), redirect); status != http.StatusOK {
+	if status, _ := exchangeWithBasic(t, s.Issuer(), clientID, created.ClientSecret, got.Get("code"), redirect); status != http.StatusOK {
 		t.Errorf("exchange of the query code: status %d", status)
 	}
 
@@ -188,7 +189,7 @@ func TestBrowserSignIn(t *testing.T) {
 	if via != http.MethodPost || got.Get("code") == "" || got.Get("state") != "st-form_post" || got.Get("iss") != s.Issuer() {
 		t.Fatalf("form_post delivered via %s: %v", via, got)
 	}
-	if status := exchangeWithBasic(t, s.Issuer(), clientID, created.ClientSecret, got.Get("code"), redirect); status != http.StatusOK {
+	if status, _ := exchangeWithBasic(t, s.Issuer(), clientID, created.ClientSecret, got.Get("code"), redirect); status != http.StatusOK {
 		t.Errorf("exchange of the form_post code: status %d", status)
 	}
 
@@ -205,7 +206,7 @@ func TestBrowserSignIn(t *testing.T) {
 	if u.RawQuery != "" || frag.Get("code") == "" || frag.Get("state") != "st-fragment" || frag.Get("iss") != s.Issuer() {
 		t.Fatalf("fragment response landed at %s", loc)
 	}
-	if status := exchangeWithBasic(t, s.Issuer(), clientID, created.ClientSecret, frag.Get("code"), redirect); status != http.StatusOK {
+	if status, _ := exchangeWithBasic(t, s.Issuer(), clientID, created.ClientSecret, frag.Get("code"), redirect); status != http.StatusOK {
 		t.Errorf("exchange of the fragment code: status %d", status)
 	}
 
@@ -230,13 +231,14 @@ func TestBrowserSignIn(t *testing.T) {
 	if msg.Origin != s.URL || msg.Data["code"] == "" || msg.Data["state"] != "st-okta_post_message" {
 		t.Fatalf("postMessage from %s: %v", msg.Origin, msg.Data)
 	}
-	if status := exchangeWithBasic(t, s.Issuer(), clientID, created.ClientSecret, msg.Data["code"], redirect); status != http.StatusOK {
+	if status, _ := exchangeWithBasic(t, s.Issuer(), clientID, created.ClientSecret, msg.Data["code"], redirect); status != http.StatusOK {
 		t.Errorf("exchange of the posted code: status %d", status)
 	}
 }
 
-// exchangeWithBasic redeems a code with client_secret_basic and returns the status.
-func exchangeWithBasic(t *testing.T, issuer, clientID, secret, code, redirect string) int {
+// exchangeWithBasic redeems a code with client_secret_basic and returns the
+// status and body of the answer.
+func exchangeWithBasic(t *testing.T, issuer, clientID, secret, code, redirect string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, issuer+"/v1/token", strings.NewReader(url.Values{
 		"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect},
@@ -247,6 +249,10 @@ func exchangeWithBasic(t *testing.T, issuer, clientID, secret, code, redirect st
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
 }

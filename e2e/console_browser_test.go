@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -296,19 +295,9 @@ func failure(t *testing.T, ctx context.Context, step string, err error) {
 // checked elsewhere).
 func exchangeForIDToken(t *testing.T, issuer, clientID, secret, code, redirect string) map[string]any {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, issuer+"/v1/token", strings.NewReader(url.Values{
-		"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect},
-	}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(clientID, secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("token exchange: %d %s", resp.StatusCode, body)
+	status, body := exchangeWithBasic(t, issuer, clientID, secret, code, redirect)
+	if status != http.StatusOK {
+		t.Fatalf("token exchange: %d %s", status, body)
 	}
 	var tok struct {
 		IDToken     string `json:"id_token"`
