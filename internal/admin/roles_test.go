@@ -76,7 +76,8 @@ func TestUserRoles(t *testing.T) {
 			t.Fatalf("listed %+v", roles)
 		}
 
-		bob := mustUser(t, s, "?activate=true", newUserBody("bob@example.com", nil))
+		// bob can sign in (ACTIVE), so his role keeps the org administered.
+		bob := mustUser(t, s, "?activate=true", withPassword(newUserBody("bob@example.com", nil), testkit.Password))
 		for _, c := range []struct {
 			name, method, path string
 			body               any

@@ -143,6 +143,16 @@ func TestServe(t *testing.T) {
 	if again := get(LogoPath, "If-None-Match", rec.Header().Get("ETag")); again.Code != http.StatusNotModified || again.Body.Len() != 0 {
 		t.Fatalf("logo with its ETag: %d", again.Code)
 	}
+	// The paths without a version change with every save: a browser or
+	// proxy asks again (and gets 304) rather than keep a stale copy.
+	for _, path := range []string{LogoPath, ThemePath} {
+		if rec := get(path); rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "no-cache" {
+			t.Fatalf("%s without a version: %d %q", path, rec.Code, rec.Header().Get("Cache-Control"))
+		}
+	}
+	if rec := get(brand.ThemeURL); rec.Header().Get("Cache-Control") != maxAge || rec.Header().Get("Content-Type") != "text/css; charset=utf-8" {
+		t.Fatalf("theme of this version: %v", rec.Header())
+	}
 	// A version this replica does not hold yet is answered, not cached.
 	if old := get(ThemePath + "?v=0123456789abcdef"); old.Code != http.StatusOK || old.Header().Get("Cache-Control") != "no-cache" {
 		t.Fatalf("theme of another version: %d %q", old.Code, old.Header().Get("Cache-Control"))

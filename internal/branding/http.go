@@ -50,17 +50,19 @@ func (c *Cache) serveLogo(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve answers with body and its tag as ETag, or 304 when the browser
-// holds it. A request for another version than this replica holds (one
-// that has not yet seen a change made elsewhere) is not to be cached.
+// holds it. Only a request for the version this replica holds may be kept
+// without asking again: the path without a version changes content with
+// every save, and a request for another version (one this replica has not
+// yet seen, saved elsewhere) must not keep the old one under its name.
 func serve(w http.ResponseWriter, r *http.Request, contentType, tag string, body []byte) {
 	h := w.Header()
 	etag := `"` + tag + `"`
 	h.Set("ETag", etag)
 	h.Set("X-Content-Type-Options", "nosniff")
-	if v := r.URL.Query().Get("v"); v != "" && v != tag {
-		h.Set("Cache-Control", "no-cache")
-	} else {
+	if r.URL.Query().Get("v") == tag {
 		h.Set("Cache-Control", maxAge)
+	} else {
+		h.Set("Cache-Control", "no-cache")
 	}
 	if matches(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)

@@ -20,7 +20,19 @@ func appTarget(a store.App) store.EventObject {
 // activate is set, and, as in Okta, assigned to no one (p.Unassigned is
 // ignored). A client id already in use is a validation error.
 func (s *Service) CreateApp(ctx context.Context, p NewAppParams, activate bool) (NewApp, error) {
-	p.Sealer, p.Unassigned = s.Sealer, true
+	return s.registerApp(ctx, p, activate, false)
+}
+
+// CreateAppForEveryone registers an app as CreateApp does, assigned to the
+// Everyone group in the same write (the console's "Allow everyone in your
+// organization to access"). Either both are stored or neither is, so that
+// no app is left behind unassigned with a secret nobody was shown.
+func (s *Service) CreateAppForEveryone(ctx context.Context, p NewAppParams, activate bool) (NewApp, error) {
+	return s.registerApp(ctx, p, activate, true)
+}
+
+func (s *Service) registerApp(ctx context.Context, p NewAppParams, activate, everyone bool) (NewApp, error) {
+	p.Sealer, p.Unassigned = s.Sealer, !everyone
 	status := store.StatusInactive
 	if activate {
 		status = store.StatusActive
@@ -33,6 +45,10 @@ func (s *Service) CreateApp(ctx context.Context, p NewAppParams, activate bool) 
 		return created, err
 	}
 	s.record(ctx, "application.lifecycle.create", "Add application", appTarget(created.App))
+	if everyone {
+		s.record(ctx, "group.application_assignment.add", "Add assigned application to group", appTarget(created.App),
+			groupTarget(store.Group{ID: store.EveryoneGroupID, Name: "Everyone"}))
+	}
 	return created, nil
 }
 

@@ -116,8 +116,8 @@ func (s *Service) UnassignRole(ctx context.Context, userID, id string) error {
 	if i < 0 {
 		return store.ErrNotFound
 	}
-	if roles[i].Type == RoleSuperAdmin {
-		if err := s.keepOneSuperAdmin(ctx); err != nil {
+	if roles[i].Type == RoleSuperAdmin && u.Status == store.StatusActive {
+		if err := s.keepOneSuperAdmin(ctx, u.ID); err != nil {
 			return err
 		}
 	}
@@ -128,25 +128,29 @@ func (s *Service) UnassignRole(ctx context.Context, userID, id string) error {
 	return nil
 }
 
-// keepOneSuperAdmin refuses to take away the last SUPER_ADMIN role, which
-// would leave the org without anyone who can assign roles from the console.
-// (Two concurrent removals can still both pass; the command line's
-// "users create --admin" is the way back.)
-func (s *Service) keepOneSuperAdmin(ctx context.Context) error {
+// keepOneSuperAdmin refuses to take SUPER_ADMIN away from userID, an
+// active user, when no other active user holds it: that would leave the
+// org without anyone who can use the console to assign roles (a role held
+// by a suspended or deactivated user gives no access, so it does not
+// count). Two concurrent removals can still both pass; the command line's
+// "users create --admin" is the way back.
+func (s *Service) keepOneSuperAdmin(ctx context.Context, userID string) error {
 	holders, err := s.Store.ListRoleHolders(ctx)
 	if err != nil {
 		return err
 	}
-	n := 0
 	for _, h := range holders {
-		if h.Type == RoleSuperAdmin {
-			n++
+		if h.Type != RoleSuperAdmin || h.UserID == userID {
+			continue
+		}
+		switch other, err := s.Store.GetUser(ctx, h.UserID); {
+		case err == nil && other.Status == store.StatusActive:
+			return nil
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return err
 		}
 	}
-	if n <= 1 {
-		return &StateError{"This is the last super administrator: assign SUPER_ADMIN to someone else first."}
-	}
-	return nil
+	return &StateError{"This is the last super administrator able to sign in: assign SUPER_ADMIN to someone else first."}
 }
 
 func roleTarget(a store.RoleAssignment) store.EventObject {

@@ -83,6 +83,9 @@ func (c *Console) renderClaimForm(w http.ResponseWriter, r *http.Request, p *Pag
 	for _, sc := range scopes {
 		d.Scopes = append(d.Scopes, Option{sc.Name, sc.Name})
 	}
+	// A scope deleted since the claim was saved stays, ticked: dropped
+	// unseen, it would leave a claim meant for that scope issued with any.
+	d.Scopes = keepChosen(d.Scopes, d.Form, "scopes", func(v string) (string, error) { return v + " (deleted)", nil })
 	d.Types, d.ValueTypes, d.GroupFilters, d.Flags = claimTypeOptions, claimValueTypeOptions, groupFilterOptions, claimFlagOptions
 	p.Section, p.Data = "api", d
 	p.Title = d.AS.Name + " · Add Claim"

@@ -186,3 +186,36 @@ func TestConsoleClaimEdit(t *testing.T) {
 		t.Fatalf("the claim was not deleted: %d claims", n)
 	}
 }
+
+// A claim limited to a scope deleted since keeps that scope on its edit
+// form, ticked: before, the form dropped it unseen, and saving any change
+// turned a claim meant for one scope into one issued with every scope.
+func TestConsoleClaimEditKeepsDeletedScope(t *testing.T) {
+	s := testkit.Start(t)
+	ctx := context.Background()
+	sc, err := s.Service.CreateScope(ctx, domain.NewScopeParams{AuthServerID: "default", Name: "orders:read", Consent: domain.ConsentImplicit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := s.Service.CreateClaim(ctx, "default", domain.ClaimParams{Name: "orders", ClaimType: domain.ClaimTypeResource,
+		Value: "user.department", Scopes: []string{"orders:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Service.DeleteScope(ctx, "default", sc.ID); err != nil {
+		t.Fatal(err)
+	}
+	admin := s.ConsoleAdmin(t, "root@example.com", domain.RoleSuperAdmin)
+	path := "/admin/api/servers/default/claims/" + cl.ID
+	if p := admin.Get(t, path); !strings.Contains(p.Body, `name="scopes" value="orders:read" checked> orders:read (deleted)`) {
+		t.Fatalf("the deleted scope is not on the form:\n%s", p.Body)
+	}
+	// Saved as shown, the domain refuses the scope next to the field.
+	p := admin.Post(t, path, asClaimForm(url.Values{"name": {"orders"}, "scopes": {"orders:read"}}))
+	if p.Status != http.StatusBadRequest || !strings.Contains(asFieldError(t, p.Body, "scopes"), "orders:read") {
+		t.Fatalf("save with the deleted scope: %d", p.Status)
+	}
+	if got, _ := s.Store.GetClaim(ctx, "default", cl.ID); !slices.Equal(got.Scopes, []string{"orders:read"}) {
+		t.Fatalf("the claim's scopes changed: %v", got.Scopes)
+	}
+}

@@ -36,7 +36,7 @@ func (c *Console) keyList(w http.ResponseWriter, r *http.Request, p *Page) {
 		c.fail(w, r, p, err)
 		return
 	}
-	p.Title, p.Section, p.Data = as.Name+" · Keys", "api", keyListData{AS: as, Keys: keys, JWKSURI: c.BaseURL + "/oauth2/" + as.ID + "/v1/keys"}
+	p.Title, p.Section, p.Data = as.Name+" · Keys", "api", keyListData{AS: as, Keys: keys, JWKSURI: c.issuerOf(as) + "/v1/keys"}
 	c.render(w, p, http.StatusOK, "api_keys.html")
 }
 
@@ -58,5 +58,5 @@ func (c *Console) keyRotate(w http.ResponseWriter, r *http.Request, p *Page) {
 		c.fail(w, r, p, err)
 		return
 	}
-	c.done(w, r, "/admin/api/servers/"+asID+"/keys", "Keys rotated: the next key signs from now on.")
+	c.done(w, r, serverPath(asID, "keys"), "Keys rotated: the next key signs from now on.")
 }

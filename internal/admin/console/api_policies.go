@@ -23,14 +23,28 @@ func (c *Console) mountPolicies(mux *http.ServeMux) {
 	c.postServer(mux, "POST "+base, c.policyCreate)
 	c.get(mux, "GET "+base+"/{policy}", c.policyEdit)
 	c.postServer(mux, "POST "+base+"/{policy}", c.policyUpdate)
-	c.postServer(mux, "POST "+base+"/{policy}/activate", c.policyLifecycle(true))
-	c.postServer(mux, "POST "+base+"/{policy}/deactivate", c.policyLifecycle(false))
+	c.mountStatus(mux, c.postServer, base+"/{policy}", statusActions{
+		set: func(r *http.Request, active bool) error {
+			return c.Service.SetPolicyActive(r.Context(), r.PathValue("as"), r.PathValue("policy"), active)
+		},
+		back:      backToPolicy,
+		activated: "Policy activated.", deactivated: "Policy deactivated: it no longer issues tokens.",
+	})
 	c.postServer(mux, "POST "+base+"/{policy}/delete", c.policyDelete)
 	c.mountRules(mux)
 	c.mountKeys(mux)
 }
 
-func policiesPath(asID string) string { return "/admin/api/servers/" + asID + "/policies" }
+// policiesPath is a server's Access Policies tab.
+func policiesPath(asID string) string { return serverPath(asID, "policies") }
+
+// policyPath is the policy's place on its server's Access Policies tab.
+func policyPath(asID, policyID string) string { return policiesPath(asID) + "#policy-" + policyID }
+
+// backToPolicy is the place of the policy the path names.
+func backToPolicy(r *http.Request) string {
+	return policyPath(r.PathValue("as"), r.PathValue("policy"))
+}
 
 type policyListData struct {
 	AS       store.AuthServer
@@ -57,18 +71,22 @@ func (c *Console) policyList(w http.ResponseWriter, r *http.Request, p *Page) {
 		c.fail(w, r, p, err)
 		return
 	}
-	apps, err := c.policyAppNames(ctx)
+	apps, err := c.appChoices(ctx)
 	if err != nil {
 		c.fail(w, r, p, err)
 		return
 	}
-	names := c.newPeopleNames(ctx)
+	names := map[string]string{}
+	for _, a := range apps {
+		names[a.Value] = a.Label
+	}
+	people := c.newPeopleNames(ctx)
 	d := policyListData{AS: as}
 	for _, pol := range pols {
 		v := policyView{AccessPolicy: pol, AllClients: slices.Contains(pol.Clients, store.AllClients)}
 		if !v.AllClients {
 			for _, id := range pol.Clients {
-				v.Apps = append(v.Apps, Option{id, orDefault(apps[id], id)})
+				v.Apps = append(v.Apps, Option{id, orDefault(names[id], id)})
 			}
 		}
 		rules, err := c.Service.ListPolicyRules(ctx, as.ID, pol.ID)
@@ -77,7 +95,7 @@ func (c *Console) policyList(w http.ResponseWriter, r *http.Request, p *Page) {
 			return
 		}
 		for _, rule := range rules {
-			rv, err := names.ruleView(rule)
+			rv, err := people.ruleView(rule)
 			if err != nil {
 				c.fail(w, r, p, err)
 				return
@@ -90,15 +108,16 @@ func (c *Console) policyList(w http.ResponseWriter, r *http.Request, p *Page) {
 	c.render(w, p, http.StatusOK, "api_policies.html")
 }
 
-// policyAppNames maps every app's client id to its name.
-func (c *Console) policyAppNames(ctx context.Context) (map[string]string, error) {
+// appChoices lists every app as a choice: its client id, labelled with
+// its name.
+func (c *Console) appChoices(ctx context.Context) ([]Option, error) {
 	apps, err := c.Service.Store.ListApps(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]string, len(apps))
-	for _, a := range apps {
-		out[a.ClientID] = a.Name
+	out := make([]Option, len(apps))
+	for i, a := range apps {
+		out[i] = Option{a.ClientID, a.Name}
 	}
 	return out, nil
 }
@@ -146,15 +165,12 @@ func (c *Console) renderPolicyForm(w http.ResponseWriter, r *http.Request, p *Pa
 		c.fail(w, r, p, err)
 		return
 	}
-	apps, err := c.Service.Store.ListApps(ctx)
+	apps, err := c.appChoices(ctx)
 	if err != nil {
 		c.fail(w, r, p, err)
 		return
 	}
-	d := policyFormData{AS: as, Policy: pol, Form: f, ClientModes: clientModeOptions}
-	for _, a := range apps {
-		d.Apps = append(d.Apps, Option{a.ClientID, a.Name})
-	}
+	d := policyFormData{AS: as, Policy: pol, Form: f, ClientModes: clientModeOptions, Apps: apps}
 	p.Title, p.Section, p.Data = "Add Policy", "api", d
 	if pol.ID != "" {
 		p.Title = "Edit Policy " + pol.Name
@@ -203,39 +219,34 @@ func policyNumber(f *Form, name string) int {
 }
 
 func (c *Console) policyCreate(w http.ResponseWriter, r *http.Request, p *Page) {
-	f := newForm(r)
-	params := policyParams(f)
-	if f.Failed() {
-		c.renderPolicyForm(w, r, p, http.StatusBadRequest, store.AccessPolicy{}, f)
-		return
-	}
-	asID := r.PathValue("as")
-	pol, err := c.Service.CreatePolicy(r.Context(), asID, params)
-	if f.Absorb(err, policyFields) {
-		c.renderPolicyForm(w, r, p, http.StatusBadRequest, store.AccessPolicy{}, f)
-		return
-	}
-	if err != nil {
-		c.fail(w, r, p, err)
-		return
-	}
-	c.done(w, r, policiesPath(asID)+"#policy-"+pol.ID, "Policy “"+pol.Name+"” added. Add a rule to it: a policy without rules issues no token.")
+	c.savePolicy(w, r, p, store.AccessPolicy{})
 }
 
 func (c *Console) policyUpdate(w http.ResponseWriter, r *http.Request, p *Page) {
-	asID := r.PathValue("as")
-	pol, err := c.Service.GetPolicy(r.Context(), asID, r.PathValue("policy"))
+	pol, err := c.Service.GetPolicy(r.Context(), r.PathValue("as"), r.PathValue("policy"))
 	if err != nil {
 		c.fail(w, r, p, err)
 		return
 	}
+	c.savePolicy(w, r, p, pol)
+}
+
+// savePolicy adds a policy (pol.ID "") or replaces pol from the posted form.
+func (c *Console) savePolicy(w http.ResponseWriter, r *http.Request, p *Page, pol store.AccessPolicy) {
 	f := newForm(r)
 	params := policyParams(f)
 	if f.Failed() {
 		c.renderPolicyForm(w, r, p, http.StatusBadRequest, pol, f)
 		return
 	}
-	updated, err := c.Service.ReplacePolicy(r.Context(), asID, pol.ID, params)
+	asID := r.PathValue("as")
+	var saved store.AccessPolicy
+	var err error
+	if pol.ID == "" {
+		saved, err = c.Service.CreatePolicy(r.Context(), asID, params)
+	} else {
+		saved, err = c.Service.ReplacePolicy(r.Context(), asID, pol.ID, params)
+	}
 	if f.Absorb(err, policyFields) {
 		c.renderPolicyForm(w, r, p, http.StatusBadRequest, pol, f)
 		return
@@ -244,22 +255,11 @@ func (c *Console) policyUpdate(w http.ResponseWriter, r *http.Request, p *Page) 
 		c.fail(w, r, p, err)
 		return
 	}
-	c.done(w, r, policiesPath(asID)+"#policy-"+pol.ID, "Policy “"+updated.Name+"” saved.")
-}
-
-func (c *Console) policyLifecycle(active bool) handler {
-	return func(w http.ResponseWriter, r *http.Request, p *Page) {
-		asID, id := r.PathValue("as"), r.PathValue("policy")
-		if err := c.Service.SetPolicyActive(r.Context(), asID, id, active); err != nil {
-			c.fail(w, r, p, err)
-			return
-		}
-		msg := "Policy deactivated: it no longer issues tokens."
-		if active {
-			msg = "Policy activated."
-		}
-		c.done(w, r, policiesPath(asID)+"#policy-"+id, msg)
+	msg := "Policy “" + saved.Name + "” saved."
+	if pol.ID == "" {
+		msg = "Policy “" + saved.Name + "” added. Add a rule to it: a policy without rules issues no token."
 	}
+	c.done(w, r, policyPath(asID, saved.ID), msg)
 }
 
 func (c *Console) policyDelete(w http.ResponseWriter, r *http.Request, p *Page) {

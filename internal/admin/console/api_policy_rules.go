@@ -24,36 +24,18 @@ func (c *Console) mountRules(mux *http.ServeMux) {
 	c.postServer(mux, "POST "+base, c.ruleCreate)
 	c.get(mux, "GET "+base+"/{rule}", c.ruleEdit)
 	c.postServer(mux, "POST "+base+"/{rule}", c.ruleUpdate)
-	c.postServer(mux, "POST "+base+"/{rule}/activate", c.ruleLifecycle(true))
-	c.postServer(mux, "POST "+base+"/{rule}/deactivate", c.ruleLifecycle(false))
+	c.mountStatus(mux, c.postServer, base+"/{rule}", statusActions{
+		set: func(r *http.Request, active bool) error {
+			return c.Service.SetPolicyRuleActive(r.Context(), r.PathValue("as"), r.PathValue("policy"), r.PathValue("rule"), active)
+		},
+		back:      backToPolicy,
+		activated: "Rule activated.", deactivated: "Rule deactivated.",
+	})
 	c.postServer(mux, "POST "+base+"/{rule}/delete", c.ruleDelete)
 }
 
-// grantLabels names the grant types a rule may list (domain.PolicyGrantTypes).
-var grantLabels = map[string]string{
-	domain.GrantAuthorizationCode: "Authorization Code",
-	domain.GrantClientCredentials: "Client Credentials",
-	domain.GrantRefreshToken:      "Refresh Token",
-	"implicit":                    "Implicit (hybrid)",
-	"password":                    "Resource Owner Password",
-	"urn:ietf:params:oauth:grant-type:device_code":    "Device Authorization",
-	"urn:ietf:params:oauth:grant-type:token-exchange": "Token Exchange",
-	"urn:ietf:params:oauth:grant-type:jwt-bearer":     "JWT Bearer",
-	"urn:ietf:params:oauth:grant-type:saml2-bearer":   "SAML 2.0 Assertion",
-	"interaction_code":                  "Interaction Code",
-	"urn:openid:params:grant-type:ciba": "Client-Initiated Backchannel Authentication (CIBA)",
-}
-
-func grantLabel(g string) string { return orDefault(grantLabels[g], g) }
-
 var (
-	ruleGrantOptions = func() []Option {
-		out := make([]Option, len(domain.PolicyGrantTypes))
-		for i, g := range domain.PolicyGrantTypes {
-			out[i] = Option{g, grantLabel(g)}
-		}
-		return out
-	}()
+	ruleGrantOptions  = grantChoices(domain.PolicyGrantTypes)
 	peopleModeOptions = []Option{{"everyone", "Any user"}, {"some", "Only the users and groups below"}}
 	scopeModeOptions  = []Option{{"any", "Any scopes"}, {"some", "Only the scopes below"}}
 )
@@ -445,22 +427,7 @@ func (c *Console) saveRule(w http.ResponseWriter, r *http.Request, p *Page, rule
 	if rule.ID == "" {
 		msg = "Rule “" + saved.Name + "” added."
 	}
-	c.done(w, r, policiesPath(asID)+"#policy-"+policyID, msg)
-}
-
-func (c *Console) ruleLifecycle(active bool) handler {
-	return func(w http.ResponseWriter, r *http.Request, p *Page) {
-		asID, policyID := r.PathValue("as"), r.PathValue("policy")
-		if err := c.Service.SetPolicyRuleActive(r.Context(), asID, policyID, r.PathValue("rule"), active); err != nil {
-			c.fail(w, r, p, err)
-			return
-		}
-		msg := "Rule deactivated."
-		if active {
-			msg = "Rule activated."
-		}
-		c.done(w, r, policiesPath(asID)+"#policy-"+policyID, msg)
-	}
+	c.done(w, r, policyPath(asID, policyID), msg)
 }
 
 func (c *Console) ruleDelete(w http.ResponseWriter, r *http.Request, p *Page) {
@@ -469,5 +436,5 @@ func (c *Console) ruleDelete(w http.ResponseWriter, r *http.Request, p *Page) {
 		c.fail(w, r, p, err)
 		return
 	}
-	c.done(w, r, policiesPath(asID)+"#policy-"+policyID, "Rule deleted.")
+	c.done(w, r, policyPath(asID, policyID), "Rule deleted.")
 }

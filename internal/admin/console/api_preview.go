@@ -23,11 +23,7 @@ func (c *Console) mountPreview(mux *http.ServeMux) {
 }
 
 // previewGrantOptions label domain.PreviewGrantTypes.
-var previewGrantOptions = []Option{
-	{domain.GrantAuthorizationCode, "Authorization Code"},
-	{domain.GrantRefreshToken, "Refresh Token"},
-	{domain.GrantClientCredentials, "Client Credentials"},
-}
+var previewGrantOptions = grantChoices(domain.PreviewGrantTypes)
 
 // previewFields maps domain.PreviewToken's field names to the form's.
 var previewFields = map[string]string{"client": "client", "grantType": "grant_type", "user": "user", "scopes": "scopes"}
@@ -56,14 +52,14 @@ func (c *Console) preview(w http.ResponseWriter, r *http.Request, p *Page) {
 		c.fail(w, r, p, err)
 		return
 	}
-	apps, err := c.Service.Store.ListApps(ctx)
+	apps, err := c.appChoices(ctx)
 	if err != nil {
 		c.fail(w, r, p, err)
 		return
 	}
-	d := previewData{AS: as, Grants: previewGrantOptions}
-	for _, a := range apps {
-		d.Clients = append(d.Clients, Option{a.ClientID, a.Name + " (" + a.ClientID + ")"})
+	d := previewData{AS: as, Grants: previewGrantOptions, Clients: apps}
+	for i, a := range apps {
+		d.Clients[i].Label = a.Label + " (" + a.Value + ")"
 	}
 	query := r.URL.Query()
 	p.Title, p.Section, p.Data = as.Name+" · Token Preview", "api", &d

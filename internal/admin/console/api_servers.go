@@ -20,8 +20,14 @@ func (c *Console) mountServers(mux *http.ServeMux) {
 	c.post(mux, "POST /admin/api/servers", c.serverCreate)
 	c.get(mux, "GET /admin/api/servers/{as}", c.serverSettings)
 	c.postServer(mux, "POST /admin/api/servers/{as}", c.serverUpdate)
-	c.postServer(mux, "POST /admin/api/servers/{as}/activate", c.serverLifecycle(true))
-	c.postServer(mux, "POST /admin/api/servers/{as}/deactivate", c.serverLifecycle(false))
+	c.mountStatus(mux, c.postServer, "/admin/api/servers/{as}", statusActions{
+		set: func(r *http.Request, active bool) error {
+			return c.Service.SetAuthServerActive(r.Context(), r.PathValue("as"), active)
+		},
+		back:        func(r *http.Request) string { return serverPath(r.PathValue("as"), "") },
+		activated:   "Authorization server activated.",
+		deactivated: "Authorization server deactivated: its endpoints now answer 404 and it issues no token.",
+	})
 	c.postServer(mux, "POST /admin/api/servers/{as}/delete", c.serverDelete)
 	c.mountScopes(mux)
 	c.mountClaims(mux)
@@ -161,21 +167,6 @@ func (c *Console) serverUpdate(w http.ResponseWriter, r *http.Request, p *Page) 
 		return
 	}
 	c.done(w, r, serverPath(id, ""), "Settings saved.")
-}
-
-func (c *Console) serverLifecycle(active bool) handler {
-	return func(w http.ResponseWriter, r *http.Request, p *Page) {
-		id := r.PathValue("as")
-		if err := c.Service.SetAuthServerActive(r.Context(), id, active); err != nil {
-			c.fail(w, r, p, err)
-			return
-		}
-		msg := "Authorization server deactivated: its endpoints now answer 404 and it issues no token."
-		if active {
-			msg = "Authorization server activated."
-		}
-		c.done(w, r, serverPath(id, ""), msg)
-	}
 }
 
 func (c *Console) serverDelete(w http.ResponseWriter, r *http.Request, p *Page) {

@@ -38,9 +38,12 @@ type appAssignmentsData struct {
 	App    store.App
 	Users  []store.AppUser
 	Groups []appGroupRow
-	// NextUsers and NextGroups are where the lists' next pages start.
-	NextUsers, NextGroups string
-	UserForm, GroupForm   *Form
+	// UsersAfter and GroupsAfter are where the lists shown start, and
+	// NextUsers and NextGroups where their next pages do: paging one list
+	// keeps the other where it is.
+	UsersAfter, GroupsAfter string
+	NextUsers, NextGroups   string
+	UserForm, GroupForm     *Form
 	// GroupChoices are the groups the select offers; GroupTyped replaces
 	// the select with a text field when there are too many.
 	GroupChoices []Option
@@ -72,25 +75,19 @@ func (c *Console) renderAssignments(w http.ResponseWriter, r *http.Request, p *P
 	}
 	d.App = app
 	q := r.URL.Query()
-	users, err := c.Service.Store.ListAppUsers(ctx, clientID, store.Page{Limit: appAssignmentPageSize, After: q.Get("users_after")})
+	d.UsersAfter, d.GroupsAfter = q.Get("users_after"), q.Get("groups_after")
+	users, err := c.Service.Store.ListAppUsers(ctx, clientID, store.Page{Limit: appAssignmentPageSize, After: d.UsersAfter})
 	if err != nil {
 		c.fail(w, r, p, err)
 		return
 	}
-	if len(users) > appAssignmentPageSize {
-		users = users[:appAssignmentPageSize]
-		d.NextUsers = users[appAssignmentPageSize-1].UserID
-	}
-	d.Users = users
-	groups, err := c.Service.Store.ListAppGroups(ctx, clientID, store.Page{Limit: appAssignmentPageSize, After: q.Get("groups_after")})
+	d.Users, d.NextUsers = pageOf(users, appAssignmentPageSize, func(u store.AppUser) string { return u.UserID })
+	groups, err := c.Service.Store.ListAppGroups(ctx, clientID, store.Page{Limit: appAssignmentPageSize, After: d.GroupsAfter})
 	if err != nil {
 		c.fail(w, r, p, err)
 		return
 	}
-	if len(groups) > appAssignmentPageSize {
-		groups = groups[:appAssignmentPageSize]
-		d.NextGroups = groups[appAssignmentPageSize-1].GroupID
-	}
+	groups, d.NextGroups = pageOf(groups, appAssignmentPageSize, func(g store.AppGroup) string { return g.GroupID })
 	assigned := map[string]bool{}
 	for _, g := range groups {
 		row := appGroupRow{AppGroup: g, Name: g.GroupID}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -239,3 +240,60 @@ func TestConsoleAppAssignGroupTypedWhenMany(t *testing.T) {
 		t.Errorf("unknown typed group: %q", msg)
 	}
 }
+
+// The People and Groups lists of the tab page apart: following one's next
+// page keeps the other on the page it was (before, it went back to the
+// first).
+func TestConsoleAppAssignmentPagesKeepEachOther(t *testing.T) {
+	s := testkit.Start(t)
+	ctx := context.Background()
+	admin := s.ConsoleAdmin(t, "root@example.com", domain.RoleSuperAdmin)
+	id := unassignedApp(t, s)
+	for i := range 51 {
+		u, err := s.Service.CreateUser(ctx, domain.UserInput{Profile: map[string]any{"login": "p" + strconv.Itoa(i) + "@example.com",
+			"email": "p" + strconv.Itoa(i) + "@example.com", "firstName": "P", "lastName": strconv.Itoa(i)}}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Service.AssignUserToApp(ctx, id, u.ID, "", nil); err != nil {
+			t.Fatal(err)
+		}
+		g, err := s.Service.CreateGroup(ctx, domain.GroupProfile{Name: "G" + strconv.Itoa(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Service.AssignGroupToApp(ctx, id, g.ID, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func(body, list string) string {
+		t.Helper()
+		m := regexp.MustCompile(`<a href="(/admin/apps/[^"]+)">More ` + list + `</a>`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no link to more %s in:\n%s", list, body)
+		}
+		return strings.ReplaceAll(m[1], "&amp;", "&")
+	}
+	groupsOn := func(body string) string {
+		var names []string
+		for _, m := range regexp.MustCompile(`<a href="/admin/groups/[^"]+">([^<]+)</a>`).FindAllStringSubmatch(body, -1) {
+			names = append(names, m[1])
+		}
+		return strings.Join(names, ",")
+	}
+	first := admin.Get(t, appAssignmentsURL(id))
+	groupsPage := admin.Get(t, next(first.Body, "groups"))
+	if groupsPage.Status != http.StatusOK || groupsOn(groupsPage.Body) == groupsOn(first.Body) || !strings.Contains(groupsPage.Body, "More people") {
+		t.Fatalf("second page of groups: %d", groupsPage.Status)
+	}
+	// People's next page keeps the groups' second page.
+	both := admin.Get(t, next(groupsPage.Body, "people"))
+	if both.Status != http.StatusOK || groupsOn(both.Body) != groupsOn(groupsPage.Body) {
+		t.Fatalf("people's next page lost the groups' page: %s, want %s", groupsOn(both.Body), groupsOn(groupsPage.Body))
+	}
+	if strings.Contains(both.Body, "More people") || strings.Contains(both.Body, "More groups") {
+		t.Error("a last page offers more")
+	}
+}
+
+func appAssignmentsURL(clientID string) string { return "/admin/apps/" + clientID + "/assignments" }

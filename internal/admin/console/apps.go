@@ -20,9 +20,6 @@ func (c *Console) mountApps(mux *http.ServeMux) {
 	c.mountAppChanges(mux)
 }
 
-// listPageSize is how many rows a console list shows per page.
-const listPageSize = 20
-
 type appListData struct {
 	Q    string
 	Apps []store.App
@@ -36,11 +33,8 @@ func (c *Console) appList(w http.ResponseWriter, r *http.Request, p *Page) {
 		c.fail(w, r, p, err)
 		return
 	}
-	d := appListData{Q: q, Apps: apps}
-	if len(apps) > listPageSize {
-		d.Apps = apps[:listPageSize]
-		d.Next = d.Apps[listPageSize-1].ClientID
-	}
+	d := appListData{Q: q}
+	d.Apps, d.Next = pageOf(apps, listPageSize, func(a store.App) string { return a.ClientID })
 	p.Title, p.Section, p.Data = "Applications", "apps", d
 	c.render(w, p, http.StatusOK, "apps.html")
 }
@@ -53,11 +47,7 @@ var (
 		{domain.AppTypeNative, "Native Application — desktop or mobile, uses PKCE, no secret"},
 		{domain.AppTypeService, "API Services — machine to machine, client credentials"},
 	}
-	grantOptions = []Option{
-		{domain.GrantAuthorizationCode, "Authorization Code"},
-		{domain.GrantRefreshToken, "Refresh Token"},
-		{domain.GrantClientCredentials, "Client Credentials"},
-	}
+	grantOptions      = grantChoices([]string{domain.GrantAuthorizationCode, domain.GrantRefreshToken, domain.GrantClientCredentials})
 	assignmentOptions = []Option{
 		{"everyone", "Allow everyone in your organization to access"},
 		{"skip", "Skip group assignment for now"},
@@ -123,7 +113,13 @@ func (c *Console) appCreate(w http.ResponseWriter, r *http.Request, p *Page) {
 		c.renderAppNew(w, p, http.StatusBadRequest, f)
 		return
 	}
-	created, err := c.Service.CreateApp(r.Context(), appParams(f), true)
+	// The app and its Everyone assignment are stored together: a failure
+	// leaves no app whose secret was never shown.
+	create := c.Service.CreateApp
+	if everyone {
+		create = c.Service.CreateAppForEveryone
+	}
+	created, err := create(r.Context(), appParams(f), true)
 	if f.Absorb(err, appFields) {
 		c.renderAppNew(w, p, http.StatusBadRequest, f)
 		return
@@ -131,12 +127,6 @@ func (c *Console) appCreate(w http.ResponseWriter, r *http.Request, p *Page) {
 	if err != nil {
 		c.fail(w, r, p, err)
 		return
-	}
-	if everyone {
-		if _, err := c.Service.AssignGroupToApp(r.Context(), created.App.ClientID, store.EveryoneGroupID, nil, nil); err != nil {
-			c.fail(w, r, p, err)
-			return
-		}
 	}
 	c.AppChanged(created.App.ClientID)
 	// The secret is shown on this one answer only: Gatehouse keeps its hash.

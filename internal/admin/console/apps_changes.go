@@ -21,18 +21,41 @@ import (
 // assignment actions.
 func (c *Console) mountAppChanges(mux *http.ServeMux) {
 	c.postApp(mux, "POST /admin/apps/{id}", c.appUpdate)
-	c.postApp(mux, "POST /admin/apps/{id}/activate", c.appLifecycle(true))
-	c.postApp(mux, "POST /admin/apps/{id}/deactivate", c.appLifecycle(false))
+	c.mountStatus(mux, c.postApp, "/admin/apps/{id}", statusActions{
+		set: func(r *http.Request, active bool) error {
+			if active {
+				return c.Service.ActivateApp(r.Context(), r.PathValue("id"))
+			}
+			return c.Service.DeactivateApp(r.Context(), r.PathValue("id"))
+		},
+		back:      backToApp,
+		activated: "App activated.", deactivated: "App deactivated: it can no longer sign anyone in or get tokens.",
+		refused: c.refuseOnGeneral("lifecycle"),
+	})
 	c.postApp(mux, "POST /admin/apps/{id}/delete", c.appDelete)
 	c.postApp(mux, "POST /admin/apps/{id}/secrets", c.appSecretCreate)
-	c.postApp(mux, "POST /admin/apps/{id}/secrets/{secret}/activate", c.appSecretStatus(true))
-	c.postApp(mux, "POST /admin/apps/{id}/secrets/{secret}/deactivate", c.appSecretStatus(false))
+	c.mountStatus(mux, c.postApp, "/admin/apps/{id}/secrets/{secret}", statusActions{
+		set: func(r *http.Request, active bool) error {
+			change := c.Service.DeactivateAppSecret
+			if active {
+				change = c.Service.ActivateAppSecret
+			}
+			_, err := change(r.Context(), r.PathValue("id"), r.PathValue("secret"))
+			return err
+		},
+		back:      backToApp,
+		activated: "Client secret activated.", deactivated: "Client secret deactivated: the token endpoint no longer accepts it.",
+		refused: c.refuseOnGeneral("secrets"),
+	})
 	c.postApp(mux, "POST /admin/apps/{id}/secrets/{secret}/delete", c.appSecretDelete)
 	c.mountAppAssignments(mux)
 }
 
 // appURL is the General tab of app clientID.
 func appURL(clientID string) string { return "/admin/apps/" + url.PathEscape(clientID) }
+
+// backToApp is the General tab of the app the path names.
+func backToApp(r *http.Request) string { return appURL(r.PathValue("id")) }
 
 // appGrantOptions are the grant types an app of appType may have, so that
 // the edit form offers no grant the domain would refuse.
@@ -112,21 +135,6 @@ func (c *Console) appUpdate(w http.ResponseWriter, r *http.Request, p *Page) {
 	c.done(w, r, appURL(id), "Settings saved.")
 }
 
-func (c *Console) appLifecycle(activate bool) handler {
-	return func(w http.ResponseWriter, r *http.Request, p *Page) {
-		id := r.PathValue("id")
-		change, flash := c.Service.DeactivateApp, "App deactivated: it can no longer sign anyone in or get tokens."
-		if activate {
-			change, flash = c.Service.ActivateApp, "App activated."
-		}
-		if err := change(r.Context(), id); err != nil {
-			c.refuseOnGeneral(w, r, p, id, "lifecycle", err)
-			return
-		}
-		c.done(w, r, appURL(id), flash)
-	}
-}
-
 func (c *Console) appDelete(w http.ResponseWriter, r *http.Request, p *Page) {
 	id := r.PathValue("id")
 	app, err := c.Service.Store.GetApp(r.Context(), id)
@@ -135,7 +143,7 @@ func (c *Console) appDelete(w http.ResponseWriter, r *http.Request, p *Page) {
 		return
 	}
 	if err := c.Service.DeleteApp(r.Context(), id); err != nil {
-		c.refuseOnGeneral(w, r, p, id, "lifecycle", err)
+		c.refuseOnGeneral("lifecycle")(w, r, p, err)
 		return
 	}
 	c.done(w, r, "/admin/apps", "App “"+app.Name+"” deleted.")
@@ -145,7 +153,7 @@ func (c *Console) appSecretCreate(w http.ResponseWriter, r *http.Request, p *Pag
 	id := r.PathValue("id")
 	created, err := c.Service.CreateAppSecret(r.Context(), id, "", "")
 	if err != nil {
-		c.refuseOnGeneral(w, r, p, id, "secrets", err)
+		c.refuseOnGeneral("secrets")(w, r, p, err)
 		return
 	}
 	// Shown on this answer only: Gatehouse keeps the secret's hash.
@@ -153,47 +161,36 @@ func (c *Console) appSecretCreate(w http.ResponseWriter, r *http.Request, p *Pag
 	c.renderGeneral(w, r, p, http.StatusCreated, id, created.Value, nil)
 }
 
-func (c *Console) appSecretStatus(activate bool) handler {
-	return func(w http.ResponseWriter, r *http.Request, p *Page) {
-		id := r.PathValue("id")
-		change, flash := c.Service.DeactivateAppSecret, "Client secret deactivated: the token endpoint no longer accepts it."
-		if activate {
-			change, flash = c.Service.ActivateAppSecret, "Client secret activated."
-		}
-		if _, err := change(r.Context(), id, r.PathValue("secret")); err != nil {
-			c.refuseOnGeneral(w, r, p, id, "secrets", err)
-			return
-		}
-		c.done(w, r, appURL(id), flash)
-	}
-}
-
 func (c *Console) appSecretDelete(w http.ResponseWriter, r *http.Request, p *Page) {
 	id := r.PathValue("id")
 	if err := c.Service.DeleteAppSecret(r.Context(), id, r.PathValue("secret")); err != nil {
-		c.refuseOnGeneral(w, r, p, id, "secrets", err)
+		c.refuseOnGeneral("secrets")(w, r, p, err)
 		return
 	}
 	c.done(w, r, appURL(id), "Client secret deleted.")
 }
 
-// refuseOnGeneral shows the General tab again with why the domain refused
-// a change, next to the controls that asked for it (area "secrets" or
-// "lifecycle"); an unknown app or secret, or a failure, goes to c.fail.
-func (c *Console) refuseOnGeneral(w http.ResponseWriter, r *http.Request, p *Page, clientID, area string, err error) {
-	msg, status := appRefusal(err)
-	if msg == "" {
-		c.fail(w, r, p, err)
-		return
+// refuseOnGeneral shows the General tab of the app the path names again,
+// with why the domain refused a change next to the controls that asked
+// for it (area "secrets" or "lifecycle"); an unknown app or secret, or a
+// failure, goes to c.fail.
+func (c *Console) refuseOnGeneral(area string) refusal {
+	return func(w http.ResponseWriter, r *http.Request, p *Page, err error) {
+		msg, status := appRefusal(err)
+		if msg == "" {
+			c.fail(w, r, p, err)
+			return
+		}
+		clientID := r.PathValue("id")
+		app, getErr := c.Service.Store.GetApp(r.Context(), clientID)
+		if getErr != nil {
+			c.fail(w, r, p, getErr)
+			return
+		}
+		f := formOf(appValues(app))
+		f.Fail(area, msg)
+		c.renderGeneral(w, r, p, status, clientID, "", f)
 	}
-	app, getErr := c.Service.Store.GetApp(r.Context(), clientID)
-	if getErr != nil {
-		c.fail(w, r, p, getErr)
-		return
-	}
-	f := formOf(appValues(app))
-	f.Fail(area, msg)
-	c.renderGeneral(w, r, p, status, clientID, "", f)
 }
 
 // appRefusal is a readable reason for a change the domain refused, with its

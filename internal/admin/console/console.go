@@ -2,9 +2,11 @@ package console
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gatehouse-auth/gatehouse/internal/apierr"
 	"github.com/gatehouse-auth/gatehouse/internal/branding"
@@ -159,7 +161,7 @@ func (c *Console) authorize(h handler, change bool) http.HandlerFunc {
 		if change {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			if err := parseForm(r); err != nil {
-				c.Pages.RenderError(w, http.StatusBadRequest, "invalid_request", "The form could not be read: "+err.Error())
+				c.formUnread(w, err)
 				return
 			}
 			if !login.CheckCSRF(r, r.PostFormValue("csrf_token")) {
@@ -176,6 +178,18 @@ func (c *Console) authorize(h handler, change bool) http.HandlerFunc {
 		ctx := eventlog.WithActor(r.Context(), login.UserActor(u))
 		h(w, r.WithContext(ctx), p)
 	}
+}
+
+// formUnread answers a form that could not be read: 413 for one over
+// maxFormBytes (in practice a logo far too large), 400 otherwise.
+func (c *Console) formUnread(w http.ResponseWriter, err error) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		c.Pages.RenderError(w, http.StatusRequestEntityTooLarge, "invalid_request",
+			fmt.Sprintf("The form is too large: a logo may be at most %d KB. Go back and choose a smaller file.", domain.MaxLogoBytes>>10))
+		return
+	}
+	c.Pages.RenderError(w, http.StatusBadRequest, "invalid_request", "The form could not be read: "+err.Error())
 }
 
 func parseForm(r *http.Request) error {
@@ -241,8 +255,15 @@ func (c *Console) internalError(w http.ResponseWriter, r *http.Request, err erro
 // follows a change. It never holds a secret.
 const flashCookie = "gh_flash"
 
+// maxFlashRunes bounds a confirmation: a longer one (it names an object
+// whose name is long) is cut, so that it still fits in its cookie.
+const maxFlashRunes = 200
+
 // done redirects after a successful change, with a confirmation to show.
 func (c *Console) done(w http.ResponseWriter, r *http.Request, to, flash string) {
+	if runes := []rune(flash); len(runes) > maxFlashRunes {
+		flash = string(runes[:maxFlashRunes-1]) + "…"
+	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flash), Path: "/admin", MaxAge: 60,
 		HttpOnly: true, Secure: r.TLS != nil || strings.HasPrefix(c.BaseURL, "https:"), SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, to, http.StatusSeeOther)
@@ -255,7 +276,7 @@ func takeFlash(w http.ResponseWriter, r *http.Request) string {
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/admin", MaxAge: -1})
 	msg, err := url.QueryUnescape(ck.Value)
-	if err != nil || len(msg) > 300 {
+	if err != nil || utf8.RuneCountInString(msg) > maxFlashRunes {
 		return ""
 	}
 	return msg

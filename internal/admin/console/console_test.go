@@ -2,11 +2,13 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
 	"github.com/gatehouse-auth/gatehouse/internal/store"
@@ -205,6 +207,59 @@ func TestConsoleCreateApp(t *testing.T) {
 	body := readAll(t, resp)
 	if !strings.Contains(body, "invalid_grant") {
 		t.Fatalf("token with the new secret: %s (want the client accepted, the code refused)", body)
+	}
+}
+
+// Creating an app for everyone stores the app and its Everyone assignment
+// in one write (domain.Service.CreateAppForEveryone): before, the console
+// assigned in a second step whose failure left an unassigned app behind,
+// with a client secret nobody had been shown.
+func TestConsoleCreateAppForEveryone(t *testing.T) {
+	s := testkit.Start(t)
+	admin := s.ConsoleAdmin(t, "root@example.com", domain.RoleSuperAdmin)
+	p := admin.Post(t, "/admin/apps", url.Values{"name": {"For Everyone"}, "type": {"web"},
+		"grant_types": {"authorization_code"}, "redirect_uris": {"https://e.example.com/cb"}, "assignment": {"everyone"}})
+	if p.Status != http.StatusCreated {
+		t.Fatalf("create: %d\n%s", p.Status, p.Body)
+	}
+	m := regexp.MustCompile(`<code id="client-id">([^<]+)</code>`).FindStringSubmatch(p.Body)
+	if m == nil || !strings.Contains(p.Body, `id="client-secret"`) {
+		t.Fatalf("no client ID or secret shown:\n%s", p.Body)
+	}
+	ctx := context.Background()
+	groups, err := s.Store.ListAppGroups(ctx, m[1], store.Page{Limit: 10})
+	if err != nil || len(groups) != 1 || groups[0].GroupID != store.EveryoneGroupID {
+		t.Fatalf("assignments %+v %v, want Everyone only", groups, err)
+	}
+	if err := s.Events.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	events, err := s.Store.ListEvents(ctx, store.EventQuery{Until: time.Now().Add(time.Hour),
+		Filter: &store.EventFilter{Attr: "eventType", Op: "eq", Value: "group.application_assignment.add"}, Limit: 10})
+	if err != nil || len(events) != 1 || events[0].Actor.ID != admin.Admin.ID || len(events[0].Targets) != 2 ||
+		events[0].Targets[0].ID != m[1] || events[0].Targets[1].ID != store.EveryoneGroupID {
+		t.Fatalf("System Log: %+v %v, want the assignment recorded as the admin's", events, err)
+	}
+}
+
+// A confirmation that names an object with a long name is shown, cut when
+// too long for its cookie: before, one over 300 bytes (a name in a
+// non-Latin script) was dropped without a word.
+func TestConsoleFlashOfLongName(t *testing.T) {
+	s := testkit.Start(t)
+	admin := s.ConsoleAdmin(t, "root@example.com", domain.RoleSuperAdmin)
+	for i, tc := range []struct{ first, want string }{
+		{strings.Repeat("名", 120), "Suspend: " + strings.Repeat("名", 120) + " Tester is now Suspended."},
+		{strings.Repeat("n", 300), "Suspend: " + strings.Repeat("n", 190) + "…"},
+	} {
+		u := dirUser(t, s, fmt.Sprintf("long%d@example.com", i), tc.first, store.UserActive)
+		p := admin.Post(t, "/admin/users/"+u.ID+"/lifecycle/suspend", nil)
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("suspend: %d", p.Status)
+		}
+		if p = admin.Get(t, p.Location); !strings.Contains(p.Body, `<p class="flash" role="status">`+tc.want+`</p>`) {
+			t.Errorf("no confirmation %q on:\n%s", tc.want, p.Body)
+		}
 	}
 }
 

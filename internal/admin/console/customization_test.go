@@ -236,9 +236,19 @@ func TestConsoleCustomizationRefused(t *testing.T) {
 		})
 	}
 
+	// A file far over the limit makes the whole form too large to read:
+	// a 413 that says why, rather than "request body too large".
+	p := brandPost(t, admin, valid(nil), append(brandPNG(t), make([]byte, 4*domain.MaxLogoBytes)...))
+	if p.Status != http.StatusRequestEntityTooLarge || !strings.Contains(p.Body, "a logo may be at most 256 KB") {
+		t.Fatalf("a form far too large: %d\n%s", p.Status, p.Body)
+	}
+	if b, _ := s.Store.GetBranding(ctx); !b.Updated.IsZero() {
+		t.Fatalf("a form too large stored %+v", b)
+	}
+
 	// A read-only administrator sees the form and cannot save it.
 	ro := s.ConsoleAdmin(t, "ro@example.com", domain.RoleReadOnlyAdmin)
-	p := ro.Get(t, "/admin/customization")
+	p = ro.Get(t, "/admin/customization")
 	if p.Status != http.StatusOK || strings.Contains(p.Body, `id="save-branding"`) || !strings.Contains(p.Body, "disabled") {
 		t.Fatalf("read-only customization page: %d", p.Status)
 	}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
@@ -33,6 +34,10 @@ func (c *Console) mountDirectory(mux *http.ServeMux) {
 	c.post(mux, "POST /admin/groups/{id}/members", c.groupAddMember)
 	c.post(mux, "POST /admin/groups/{id}/members/{user}/delete", c.groupRemoveMember)
 }
+
+// personPath and groupPath are the pages of a person and a group.
+func personPath(id string) string { return "/admin/users/" + url.PathEscape(id) }
+func groupPath(id string) string  { return "/admin/groups/" + url.PathEscape(id) }
 
 // userStatuses are the user statuses with the names Okta's console gives
 // them, in lifecycle order.

@@ -26,24 +26,12 @@ type groupListData struct {
 
 func (c *Console) groupList(w http.ResponseWriter, r *http.Request, p *Page) {
 	q := r.URL.Query().Get("q")
-	d := groupListData{Q: q}
-	p.Title, p.Section = "Groups", "groups"
-	groups, next, err := c.Service.ListGroups(r.Context(), domain.GroupListParams{Q: q,
+	d := &groupListData{Q: q}
+	p.Title, p.Section, p.Data = "Groups", "groups", d
+	var err error
+	d.Groups, d.Next, err = c.Service.ListGroups(r.Context(), domain.GroupListParams{Q: q,
 		Page: store.Page{Limit: listPageSize, After: r.URL.Query().Get("after")}})
-	var refused *domain.SearchError
-	if errors.As(err, &refused) {
-		d.Problem = refused.Message
-		p.Data = d
-		c.render(w, p, http.StatusBadRequest, "groups.html")
-		return
-	}
-	if err != nil {
-		c.fail(w, r, p, err)
-		return
-	}
-	d.Groups, d.Next = groups, next
-	p.Data = d
-	c.render(w, p, http.StatusOK, "groups.html")
+	c.renderSearch(w, r, p, "groups.html", err, &d.Problem)
 }
 
 func (c *Console) groupNew(w http.ResponseWriter, r *http.Request, p *Page) {
@@ -73,7 +61,7 @@ func (c *Console) groupCreate(w http.ResponseWriter, r *http.Request, p *Page) {
 		c.fail(w, r, p, err)
 		return
 	}
-	c.done(w, r, "/admin/groups/"+g.ID, "Group "+g.Name+" added.")
+	c.done(w, r, groupPath(g.ID), "Group "+g.Name+" added.")
 }
 
 type groupData struct {
@@ -111,12 +99,8 @@ func (c *Console) renderGroup(w http.ResponseWriter, r *http.Request, p *Page, s
 		c.fail(w, r, p, err)
 		return
 	}
-	d := groupData{Group: g, BuiltIn: g.Type == store.GroupTypeBuiltIn, Form: v.Form, Member: v.Member,
-		Members: members, Problem: v.Problem}
-	if len(members) > listPageSize { // the store answers one more row when more remain
-		d.Members = members[:listPageSize]
-		d.MembersNext = d.Members[listPageSize-1].ID
-	}
+	d := groupData{Group: g, BuiltIn: g.Type == store.GroupTypeBuiltIn, Form: v.Form, Member: v.Member, Problem: v.Problem}
+	d.Members, d.MembersNext = pageOf(members, listPageSize, func(u store.User) string { return u.ID })
 	if d.Form == nil {
 		d.Form = formOf(url.Values{"name": {g.Name}, "description": {g.Description}})
 	}
@@ -148,7 +132,7 @@ func (c *Console) groupUpdate(w http.ResponseWriter, r *http.Request, p *Page) {
 		c.groupRefused(w, r, p, err)
 		return
 	}
-	c.done(w, r, "/admin/groups/"+g.ID, "Group saved.")
+	c.done(w, r, groupPath(g.ID), "Group saved.")
 }
 
 func (c *Console) groupDelete(w http.ResponseWriter, r *http.Request, p *Page) {
@@ -187,7 +171,7 @@ func (c *Console) groupAddMember(w http.ResponseWriter, r *http.Request, p *Page
 		c.groupRefused(w, r, p, err)
 		return
 	}
-	c.done(w, r, "/admin/groups/"+r.PathValue("id"), personName(u)+" added to the group.")
+	c.done(w, r, groupPath(r.PathValue("id")), personName(u)+" added to the group.")
 }
 
 func (c *Console) groupRemoveMember(w http.ResponseWriter, r *http.Request, p *Page) {
@@ -196,5 +180,5 @@ func (c *Console) groupRemoveMember(w http.ResponseWriter, r *http.Request, p *P
 		c.groupRefused(w, r, p, err)
 		return
 	}
-	c.done(w, r, "/admin/groups/"+id, "Member removed from the group.")
+	c.done(w, r, groupPath(id), "Member removed from the group.")
 }

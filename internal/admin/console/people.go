@@ -1,7 +1,6 @@
 package console
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 
@@ -25,26 +24,14 @@ type peopleData struct {
 
 func (c *Console) peopleList(w http.ResponseWriter, r *http.Request, p *Page) {
 	q, status := r.URL.Query().Get("q"), r.URL.Query().Get("status")
-	d := peopleData{Q: q, Filter: formOf(url.Values{"status": {status}}),
+	d := &peopleData{Q: q, Filter: formOf(url.Values{"status": {status}}),
 		Statuses: append([]Option{{"", "Any status but deactivated"}}, userStatuses...)}
-	p.Title, p.Section = "People", "users"
+	p.Title, p.Section, p.Data = "People", "users", d
 	// The same search as the Management API's ?q=, narrowed to one status.
-	users, next, err := c.Service.ListUsers(r.Context(), domain.UserListParams{Q: q, Status: status,
+	var err error
+	d.Users, d.Next, err = c.Service.ListUsers(r.Context(), domain.UserListParams{Q: q, Status: status,
 		Page: store.Page{Limit: listPageSize, After: r.URL.Query().Get("after")}})
-	var refused *domain.SearchError
-	if errors.As(err, &refused) {
-		d.Problem = refused.Message
-		p.Data = d
-		c.render(w, p, http.StatusBadRequest, "people.html")
-		return
-	}
-	if err != nil {
-		c.fail(w, r, p, err)
-		return
-	}
-	d.Users, d.Next = users, next
-	p.Data = d
-	c.render(w, p, http.StatusOK, "people.html")
+	c.renderSearch(w, r, p, "people.html", err, &d.Problem)
 }
 
 // Password choices of "Add person".
@@ -128,5 +115,5 @@ func (c *Console) personCreate(w http.ResponseWriter, r *http.Request, p *Page) 
 		c.fail(w, r, p, err)
 		return
 	}
-	c.done(w, r, "/admin/users/"+u.ID, personName(u)+" added ("+statusLabel(u.Status)+").")
+	c.done(w, r, personPath(u.ID), personName(u)+" added ("+statusLabel(u.Status)+").")
 }

@@ -188,7 +188,7 @@ func (c *Console) personProfile(w http.ResponseWriter, r *http.Request, p *Page)
 		c.fail(w, r, p, err)
 		return
 	}
-	c.done(w, r, "/admin/users/"+u.ID, "Profile saved.")
+	c.done(w, r, personPath(u.ID), "Profile saved.")
 }
 
 // personSetPassword sets a new password as the Management API does for
@@ -219,7 +219,7 @@ func (c *Console) personSetPassword(w http.ResponseWriter, r *http.Request, p *P
 	if before.Status != u.Status {
 		msg = "Password set: " + personName(u) + " is now " + statusLabel(u.Status) + "."
 	}
-	c.done(w, r, "/admin/users/"+u.ID, msg)
+	c.done(w, r, personPath(u.ID), msg)
 }
 
 func (c *Console) personLifecycle(w http.ResponseWriter, r *http.Request, p *Page) {
@@ -233,7 +233,7 @@ func (c *Console) personLifecycle(w http.ResponseWriter, r *http.Request, p *Pag
 		c.fail(w, r, p, err)
 		return
 	}
-	c.done(w, r, "/admin/users/"+u.ID, lifecycleButtons[action].Label+": "+personName(u)+" is now "+statusLabel(u.Status)+".")
+	c.done(w, r, personPath(u.ID), lifecycleButtons[action].Label+": "+personName(u)+" is now "+statusLabel(u.Status)+".")
 }
 
 // personDelete deletes a deactivated person. The domain's DeleteUser would
@@ -262,7 +262,7 @@ func (c *Console) personEndSessions(w http.ResponseWriter, r *http.Request, p *P
 		c.fail(w, r, p, err)
 		return
 	}
-	c.done(w, r, "/admin/users/"+id, "Sessions ended: they must sign in again everywhere.")
+	c.done(w, r, personPath(id), "Sessions ended: they must sign in again everywhere.")
 }
 
 func (c *Console) personAssignRole(w http.ResponseWriter, r *http.Request, p *Page) {
@@ -276,7 +276,7 @@ func (c *Console) personAssignRole(w http.ResponseWriter, r *http.Request, p *Pa
 		c.fail(w, r, p, err)
 		return
 	}
-	c.done(w, r, "/admin/users/"+a.UserID, domain.RoleLabel(a.Type)+" role assigned.")
+	c.done(w, r, personPath(a.UserID), domain.RoleLabel(a.Type)+" role assigned.")
 }
 
 func (c *Console) personUnassignRole(w http.ResponseWriter, r *http.Request, p *Page) {
@@ -285,5 +285,5 @@ func (c *Console) personUnassignRole(w http.ResponseWriter, r *http.Request, p *
 		c.fail(w, r, p, err)
 		return
 	}
-	c.done(w, r, "/admin/users/"+id, "Role removed.")
+	c.done(w, r, personPath(id), "Role removed.")
 }

@@ -112,9 +112,9 @@ func (c *Console) systemLog(w http.ResponseWriter, r *http.Request, p *Page) {
 	}
 	d.Filtered = len(filters) > 0
 	d.Newest = logsPath(filters)
-	if len(events) > logPageSize {
-		events = events[:logPageSize]
-		older := url.Values{"after": {store.CursorOf(events[logPageSize-1]).String()}}
+	events, after := pageOf(events, logPageSize, func(e store.Event) string { return store.CursorOf(e).String() })
+	if after != "" {
+		older := url.Values{"after": {after}}
 		for k, v := range filters {
 			older[k] = v
 		}

@@ -85,7 +85,11 @@ func (s *Store) RedeemCode(ctx context.Context, hash string, now time.Time) (sto
 	if s.dialect.ModifyingCTE {
 		var u store.User
 		var uCreated, uUpdated int64
-		c, err := scanCode(s.queryRow(ctx, redeemWithUser, now.Unix(), hash, now.Unix()), userDest(&u, &uCreated, &uUpdated)...)
+		var c store.Code
+		err := s.writeRow(ctx, func(row *sql.Row) (err error) {
+			c, err = scanCode(row, userDest(&u, &uCreated, &uUpdated)...)
+			return err
+		}, redeemWithUser, now.Unix(), hash, now.Unix())
 		if err == nil {
 			u.Created, u.Updated = time.Unix(uCreated, 0).UTC(), time.Unix(uUpdated, 0).UTC()
 			return c, u, nil
@@ -95,8 +99,12 @@ func (s *Store) RedeemCode(ctx context.Context, hash string, now time.Time) (sto
 		}
 		return s.whyNotRedeemed(ctx, hash)
 	}
-	c, err := scanCode(s.queryRow(ctx, `UPDATE codes SET used_at = ?
-		WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING `+codeCols, now.Unix(), hash, now.Unix()))
+	var c store.Code
+	err := s.writeRow(ctx, func(row *sql.Row) (err error) {
+		c, err = scanCode(row)
+		return err
+	}, `UPDATE codes SET used_at = ?
+		WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING `+codeCols, now.Unix(), hash, now.Unix())
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.whyNotRedeemed(ctx, hash)
 	}

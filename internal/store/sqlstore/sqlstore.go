@@ -46,8 +46,20 @@ type Dialect struct {
 
 // Store is a store.Store over one SQL database.
 type Store struct {
+	// db serves reads; wdb serves every write and transaction. They are
+	// one pool on PostgreSQL. On SQLite wdb is one connection, so writers
+	// queue in the pool (first come, first served) instead of meeting in
+	// SQLite's busy handler, whose sleeps of up to 100 ms at a time gave
+	// writes under load latencies of seconds; reads run beside them (WAL).
 	db      *sql.DB
+	wdb     *sql.DB
 	dialect Dialect
+	// writeTurn, when set (a split store), lets one write or transaction
+	// run at a time, in arrival order: blocked channel senders are served
+	// first come, first served, while database/sql hands a freed
+	// connection to a random waiter, which left unlucky writes waiting
+	// for seconds under load.
+	writeTurn chan struct{}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -55,18 +67,27 @@ var _ store.Store = (*Store)(nil)
 // New migrates db and returns a Store over it. A database whose schema is
 // newer than the migrations this binary embeds is refused.
 func New(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
-	s := &Store{db: db, dialect: d}
+	return NewSplit(ctx, db, db, d)
+}
+
+// NewSplit is New with separate handles for reads and for writes (see
+// Store); read must never be asked to write.
+func NewSplit(ctx context.Context, read, write *sql.DB, d Dialect) (*Store, error) {
+	s := &Store{db: read, wdb: write, dialect: d}
+	if read != write {
+		s.writeTurn = make(chan struct{}, 1)
+	}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// DB is the underlying handle, for backend-specific tests and tools.
-func (s *Store) DB() *sql.DB { return s.db }
+// DB is the handle writes go through, for backend-specific tests and tools.
+func (s *Store) DB() *sql.DB { return s.wdb }
 
 func (s *Store) provider() (*goose.Provider, error) {
-	p, err := goose.NewProvider(s.dialect.Goose, s.db, s.dialect.Migrations, s.dialect.MigrationOptions...)
+	p, err := goose.NewProvider(s.dialect.Goose, s.wdb, s.dialect.Migrations, s.dialect.MigrationOptions...)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
@@ -103,13 +124,49 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]*goose.MigrationStatus, 
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.wdb != s.db {
+		err = errors.Join(err, s.wdb.Close())
+	}
+	return err
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.translate(s.db.PingContext(ctx)) }
 
+// awaitWriteTurn waits for this write's turn (see Store.writeTurn) and
+// returns the function that ends it.
+func (s *Store) awaitWriteTurn(ctx context.Context) (done func(), err error) {
+	if s.writeTurn == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.writeTurn <- struct{}{}:
+		return func() { <-s.writeTurn }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: waiting to write: %v", store.ErrUnavailable, ctx.Err())
+	}
+}
+
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return s.db.ExecContext(ctx, s.rebind(query), args...)
+	done, err := s.awaitWriteTurn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.wdb.ExecContext(ctx, s.rebind(query), args...)
+}
+
+// writeRow runs a write that returns a row (UPDATE … RETURNING) and scans
+// it with scan, within the write's turn.
+func (s *Store) writeRow(ctx context.Context, scan func(*sql.Row) error, query string, args ...any) error {
+	done, err := s.awaitWriteTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return scan(s.wdb.QueryRowContext(ctx, s.rebind(query), args...))
 }
 
 // oneRow turns the result of a write meant for one row into nil, a

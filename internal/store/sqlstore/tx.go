@@ -42,7 +42,12 @@ func (t tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, er
 // fn returns passes through untranslated so sentinels survive; driver
 // errors are translated.
 func (s *Store) inTx(ctx context.Context, fn func(tx) error) error {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	done, err := s.awaitWriteTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	sqlTx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return s.translate(err)
 	}
