@@ -126,6 +126,8 @@ func TestAPITokenOfInactiveAdministrator(t *testing.T) {
 	if _, err := s.Service.AssignRole(t.Context(), s.User.ID, domain.RoleSuperAdmin); err != nil {
 		t.Fatal(err)
 	}
+	// Another super administrator, so that alice, not the last one, may be suspended.
+	s.ConsoleAdmin(t, "root@example.com", domain.RoleSuperAdmin)
 	tok, err := s.Service.CreateAPIToken(t.Context(), "alice's token", s.User.ID)
 	if err != nil {
 		t.Fatal(err)

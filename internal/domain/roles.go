@@ -153,6 +153,24 @@ func (s *Service) keepOneSuperAdmin(ctx context.Context, userID string) error {
 	return &StateError{"This is the last super administrator able to sign in: assign SUPER_ADMIN to someone else first."}
 }
 
+// keepSuperAdminAbleToSignIn refuses to lock out user id when they are the
+// last ACTIVE super administrator, which would leave no one able to run
+// the console (the command line's "users create --admin" still could).
+func (s *Service) keepSuperAdminAbleToSignIn(ctx context.Context, id string) error {
+	u, err := s.Store.GetUser(ctx, id)
+	if err != nil || u.Status != store.StatusActive {
+		return err
+	}
+	roles, err := s.Store.ListUserRoles(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(roles, func(r store.RoleAssignment) bool { return r.Type == RoleSuperAdmin }) {
+		return nil
+	}
+	return s.keepOneSuperAdmin(ctx, id)
+}
+
 func roleTarget(a store.RoleAssignment) store.EventObject {
 	return store.EventObject{ID: a.ID, Type: "ROLE", AlternateID: a.Type, DisplayName: RoleLabel(a.Type)}
 }

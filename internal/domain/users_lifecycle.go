@@ -37,8 +37,10 @@ type transition struct {
 	apply func(s *Service, u *store.User)
 	// refused is the error when the status does not allow the action;
 	// nil means Okta's E0000038.
-	refused        error
-	endSessions    bool
+	refused     error
+	endSessions bool
+	// locksOut: an ACTIVE user can no longer sign in afterwards.
+	locksOut       bool
 	event, message string
 }
 
@@ -55,11 +57,11 @@ var transitions = map[string]transition{
 	},
 	ActionDeactivate: {
 		from:  slices.DeleteFunc(slices.Clone(allStatuses), func(s string) bool { return s == store.UserDeprovisioned }),
-		apply: setStatus(store.UserDeprovisioned), endSessions: true,
+		apply: setStatus(store.UserDeprovisioned), endSessions: true, locksOut: true,
 		event: "user.lifecycle.deactivate", message: "Deactivate Okta user",
 	},
 	ActionSuspend: {
-		from: []string{store.UserActive}, apply: setStatus(store.UserSuspended), endSessions: true,
+		from: []string{store.UserActive}, apply: setStatus(store.UserSuspended), endSessions: true, locksOut: true,
 		refused: Invalid("status", "Cannot suspend a user that is not active"),
 		event:   "user.lifecycle.suspend", message: "Suspend Okta user",
 	},
@@ -75,7 +77,7 @@ var transitions = map[string]transition{
 	},
 	ActionExpirePassword: {
 		from:  []string{store.UserActive, store.UserPasswordExpired},
-		apply: setStatus(store.UserPasswordExpired),
+		apply: setStatus(store.UserPasswordExpired), locksOut: true,
 		event: "user.account.expire_password", message: "Expire user password",
 	},
 	ActionResetPassword: { // the current password stops working until a new one is set
@@ -84,8 +86,8 @@ var transitions = map[string]transition{
 			setStatus(store.UserRecovery)(s, u)
 			u.PasswordHash, u.FailedSignIns = "", 0
 		},
-		endSessions: true,
-		event:       "user.account.reset_password", message: "Reset user password",
+		endSessions: true, locksOut: true,
+		event: "user.account.reset_password", message: "Reset user password",
 	},
 }
 
@@ -107,6 +109,11 @@ func (s *Service) UserLifecycle(ctx context.Context, id, action string) (store.U
 	tr, ok := transitions[action]
 	if !ok {
 		return store.User{}, ErrUnknownAction
+	}
+	if tr.locksOut {
+		if err := s.keepSuperAdminAbleToSignIn(ctx, id); err != nil {
+			return store.User{}, err
+		}
 	}
 	u, err := s.Store.ModifyUser(ctx, id, func(u *store.User) (bool, error) {
 		// Decided on the row as stored, locked: a concurrent change cannot
