@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"reflect"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	argon2id "golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gatehouse-auth/gatehouse/internal/domain"
@@ -422,6 +424,12 @@ func TestPasswords(t *testing.T) {
 		t.Fatal(err)
 	}
 	bcrypt2y := "$2y$" + strings.TrimPrefix(string(bc), "$2a$")
+	if !strings.Contains(argon, "$m=19456,t=2,p=1$") {
+		t.Errorf("hash %q does not use m=19456,t=2,p=1", argon)
+	}
+	salt := []byte("sixteen byte salt")[:16]
+	earlierArgon := "$argon2id$v=19$m=65536,t=3,p=2$" + base64.RawStdEncoding.EncodeToString(salt) + "$" +
+		base64.RawStdEncoding.EncodeToString(argon2id.IDKey([]byte(pw), salt, 3, 65536, 2, 32))
 
 	cases := []struct {
 		name, password, hash string
@@ -442,7 +450,11 @@ func TestPasswords(t *testing.T) {
 		{"argon2id, truncated", pw, argon[:strings.LastIndex(argon, "$")], false},
 		{"argon2id, empty key", pw, argon[:strings.LastIndex(argon, "$")+1], false},
 		{"argon2id, wrong version", pw, strings.Replace(argon, "v=19", "v=16", 1), false},
-		{"argon2id, bad parameters", pw, strings.Replace(argon, "m=65536,t=3,p=2", "m=x", 1), false},
+		{"argon2id, bad parameters", pw, replacePart(argon, 3, "m=x"), false},
+		// A hash made with the parameters Gatehouse used before (64 MiB,
+		// three passes, two lanes) still verifies: hashes carry their own.
+		{"argon2id, earlier parameters", pw, earlierArgon, true},
+		{"argon2id, earlier parameters, wrong password", "Correct horse battery staple", earlierArgon, false},
 		{"argon2id, bad salt", pw, replacePart(argon, 4, "!!"), false},
 		{"argon2id, bad key", pw, replacePart(argon, 5, "!!"), false},
 		{"bcrypt, truncated", pw, string(bc)[:20], false},

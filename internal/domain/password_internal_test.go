@@ -11,7 +11,7 @@ import (
 )
 
 // With every hashing slot taken, a check gives up when its context ends
-// instead of piling another 64 MiB hash onto the machine.
+// instead of piling another hash's memory onto the machine.
 func TestHashSlotsBoundConcurrentChecks(t *testing.T) {
 	for i := 0; i < cap(hashSlots); i++ {
 		hashSlots <- struct{}{}

@@ -224,7 +224,7 @@ func Run(ctx context.Context, name string, sc Scenario, lv Level, progress Progr
 
 // setupParallel bounds how many workers are prepared at once, so that
 // preparing 128 workers is not itself a burst of 128 sign-ins (each costing
-// Gatehouse an argon2id hash and its 64 MiB).
+// Gatehouse an argon2id hash and its memory).
 const setupParallel = 8
 
 // setup prepares the workers, a few at a time; the first failure cancels

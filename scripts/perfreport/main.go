@@ -316,7 +316,7 @@ func (r report) write(w io.Writer) {
 		return s + " " + verdict(worst < 150)
 	})
 	p("\nThroughput targets use the best *ok/s* over the levels. Resident memory “with sign-ins” is the high-water mark after the "+
-		"sign-in scenarios, whose worker preparation signs in 8 users at a time (argon2id, 64 MiB each); “token endpoints” is the "+
+		"sign-in scenarios, whose worker preparation signs in 8 users at a time (an argon2id hash each); “token endpoints” is the "+
 		"high-water mark after client credentials, introspection, JWKS and discovery at up to 256 clients. After the run the process held "+
 		"%s.\n\n", strings.Join(r.after(), ", "))
 
