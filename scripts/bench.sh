@@ -151,6 +151,7 @@ bench_backend() {
 
 	# Sign-ins: each worker is prepared with one (argon2id, 64 MiB each, 8 at once).
 	load "$backend" authcode-session 1,8,32,128,256 "${web[@]}"
+	load "$backend" code-exchange 1,8,32,128,256 "${web[@]}"
 	load "$backend" refresh 1,8,32,128,256 "${web[@]}"
 	load "$backend" authcode 1,4,8 "${web[@]}"
 	meta "$backend.rss_signin_kb" "$(vm VmHWM "$SERVER_PID")"

@@ -83,6 +83,7 @@ func TestLoadtestSmoke(t *testing.T) {
 		{"client_credentials", "client_credentials", service},
 		{"authcode", "authcode", web},
 		{"authcode-session", "authcode-session", web},
+		{"code-exchange", "code-exchange", web},
 		{"refresh", "refresh", web},
 		{"introspect a client credentials token", "introspect", service},
 		{"introspect a user's token", "introspect", web},
@@ -184,7 +185,7 @@ func refreshTokenFor(t *testing.T, s *testkit.Server) string {
 // and never again (Gatehouse throttles a login after a few failures).
 func TestLoadtestWrongPasswordIsSentOnce(t *testing.T) {
 	s := testkit.Start(t)
-	for _, scenario := range []string{"authcode", "authcode-session", "refresh"} {
+	for _, scenario := range []string{"authcode", "authcode-session", "code-exchange", "refresh"} {
 		r := gatehouse(t, map[string]string{"P": "not the password"}, "", "loadtest", "--issuer", s.Issuer(),
 			"--scenario", scenario, "--concurrency", "4", "--requests", "50",
 			"--client-id", s.WebApp.ClientID, "--client-secret", s.WebSecret, "--redirect-uri", testkit.RedirectURI,

@@ -116,6 +116,9 @@ func Run(ctx context.Context, name string, sc Scenario, lv Level, progress Progr
 	if progress != nil {
 		progress(Snapshot{Scenario: name, Concurrency: lv.Concurrency, Duration: lv.Duration, Preparing: true})
 	}
+	if ls, ok := sc.(levelScenario); ok {
+		sc = ls.forLevel(lv)
+	}
 	workers, err := setup(ctx, sc, lv, rt)
 	defer func() {
 		for _, w := range workers {
@@ -156,8 +159,8 @@ func Run(ctx context.Context, name string, sc Scenario, lv Level, progress Progr
 				err := w.Do(opCtx)
 				d := time.Since(t0)
 				cancel()
-				if ctx.Err() != nil {
-					return // interrupted: not a result
+				if ctx.Err() != nil || errors.Is(err, errStockOut) {
+					return // interrupted, or nothing left to do: not a result
 				}
 				rec.record(d, err)
 				if err == nil {

@@ -259,3 +259,57 @@ func TestProgressLines(t *testing.T) {
 		t.Errorf("tty %q, plain %q", tty.String(), plain.String())
 	}
 }
+
+// stockScenario's workers can do three operations each, like the
+// code-exchange scenario's workers with their minted codes.
+type stockScenario struct{ levels atomic.Int64 }
+
+func (s *stockScenario) Setup(context.Context, *http.Client) (Worker, error) {
+	return nil, errors.New("Setup without forLevel")
+}
+
+func (s *stockScenario) forLevel(Level) Scenario {
+	s.levels.Add(1)
+	return setupFunc(func(context.Context, *http.Client) (Worker, error) { return &stockWorker{left: 3}, nil })
+}
+
+type stockWorker struct{ left int }
+
+func (w *stockWorker) Do(context.Context) error {
+	if w.left == 0 {
+		return errStockOut
+	}
+	w.left--
+	return nil
+}
+
+// Workers that run out of prepared operations stop without an error, and
+// the level ends when the last one stops, well before its duration.
+func TestRunStopsWorkersOutOfStock(t *testing.T) {
+	s := &stockScenario{}
+	r, err := Run(context.Background(), "stock", s, Level{Concurrency: 2, Duration: time.Minute}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK != 6 || r.ErrorCount() != 0 || r.Requests != 6 || r.Elapsed > 10*time.Second || s.levels.Load() != 1 {
+		t.Fatalf("ok %d errors %v requests %d elapsed %v levels %d", r.OK, r.Errors, r.Requests, r.Elapsed, s.levels.Load())
+	}
+}
+
+func TestCodesPerWorker(t *testing.T) {
+	tests := []struct {
+		lv   Level
+		want int
+	}{
+		{Level{Concurrency: 1, Duration: 4 * time.Second}, 4 * codesPerSecond},
+		{Level{Concurrency: 256, Duration: 4 * time.Second}, (4*codesPerSecond + 255) / 256},
+		{Level{Concurrency: 3, Requests: 10}, 4},
+		{Level{Concurrency: 8, Requests: 10, Duration: time.Hour}, 2},
+		{Level{Concurrency: 4, Requests: 1}, 1},
+	}
+	for _, tc := range tests {
+		if got := codesPerWorker(tc.lv); got != tc.want {
+			t.Errorf("codesPerWorker(%+v) = %d, want %d", tc.lv, got, tc.want)
+		}
+	}
+}

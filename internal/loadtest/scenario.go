@@ -47,6 +47,7 @@ var registry = []struct {
 	{Info{"client_credentials", "POST token, grant_type=client_credentials", false}, newClientCredentials},
 	{Info{"authcode", "GET authorize (PKCE) → hosted sign-in page → POST sign-in → POST token (code exchange), in a fresh cookie jar", true}, newAuthCode},
 	{Info{"authcode-session", "GET authorize with a signed-in session (redirect with a code at once) → POST token", true}, newAuthCodeSession},
+	{Info{"code-exchange", "POST token, grant_type=authorization_code, with a code minted in the untimed setup (each worker signs in once, then gets its share of the level's codes through authorize)", true}, newCodeExchange},
 	{Info{"refresh", "POST token, grant_type=refresh_token (each worker follows its own rotating token)", false}, newRefresh},
 	{Info{"introspect", "POST introspect of an access token (expects active: true)", false}, newIntrospect},
 	{Info{"jwks", "GET jwks_uri", false}, newJWKS},
@@ -204,6 +205,101 @@ func newAuthCodeSession(ctx context.Context, f *flow) (Scenario, error) {
 			return err
 		}}, nil
 	}), nil
+}
+
+// --- code-exchange ---
+
+// levelScenario is a scenario whose workers are prepared for the level
+// they run in; the runner asks it for that level's scenario first.
+type levelScenario interface {
+	Scenario
+	forLevel(lv Level) Scenario
+}
+
+// errStockOut ends a worker whose prepared operations are all used: it
+// stops, and the attempt is not recorded.
+var errStockOut = errors.New("loadtest: the worker's prepared codes are used up")
+
+// codesPerSecond is how many codes the code-exchange scenario mints per
+// second of a level, shared among its workers: above what one server core
+// exchanges (two signatures each), so that workers seldom run out early.
+const codesPerSecond = 1500
+
+// exchangeScenario times the code exchange alone: the authorize requests
+// that mint the codes run during setup.
+type exchangeScenario struct {
+	f     *flow
+	scope string
+	guard *credentialsGuard
+}
+
+func newCodeExchange(ctx context.Context, f *flow) (Scenario, error) {
+	if err := checkSignIn(f); err != nil {
+		return nil, err
+	}
+	s := &exchangeScenario{f: f, scope: signInScope(f.o), guard: new(credentialsGuard)}
+	if _, err := firstSignIn(ctx, f, s.scope, s.guard); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Setup prepares a worker with a single code; runs go through forLevel.
+func (s *exchangeScenario) Setup(ctx context.Context, hc *http.Client) (Worker, error) {
+	return s.forLevel(Level{Concurrency: 1, Requests: 1}).Setup(ctx, hc)
+}
+
+func (s *exchangeScenario) forLevel(lv Level) Scenario {
+	n := codesPerWorker(lv)
+	return setupFunc(func(ctx context.Context, hc *http.Client) (Worker, error) {
+		w := &exchangeWorker{flow: &flow{hc: hc, ep: s.f.ep, o: s.f.o}, stock: make([]mintedCode, 0, n)}
+		if _, err := w.signInAndExchange(ctx, s.scope, s.guard); err != nil {
+			return nil, err
+		}
+		for range n {
+			ar, err := w.newAuthRequest(s.scope)
+			if err != nil {
+				return nil, err
+			}
+			code, err := w.authorize(ctx, ar, false, s.guard)
+			if err != nil {
+				return nil, err
+			}
+			w.stock = append(w.stock, mintedCode{ar, code})
+		}
+		return w, nil
+	})
+}
+
+// codesPerWorker is one worker's share of the codes a level may use: the
+// request bound when there is one, else codesPerSecond over the duration.
+func codesPerWorker(lv Level) int {
+	total := int64(codesPerSecond * lv.Duration.Seconds())
+	if lv.Requests > 0 && (total == 0 || lv.Requests < total) {
+		total = lv.Requests
+	}
+	c := int64(max(lv.Concurrency, 1))
+	return int(max(1, (total+c-1)/c))
+}
+
+type mintedCode struct {
+	ar   authRequest
+	code string
+}
+
+type exchangeWorker struct {
+	*flow
+	stock []mintedCode
+}
+
+func (w *exchangeWorker) Do(ctx context.Context) error {
+	if len(w.stock) == 0 {
+		return errStockOut
+	}
+	m := w.stock[0]
+	w.stock = w.stock[1:]
+	_, err := w.exchange(ctx, m.ar, m.code)
+	return err
 }
 
 // --- refresh ---
