@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -21,6 +22,23 @@ import (
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 	"github.com/gatehouse-auth/gatehouse/internal/store/postgres"
 )
+
+// ensureTwoProcs gives the Go scheduler a second P on a one-CPU machine (a
+// one-core container, a server pinned to one core) and reports whether it
+// did. With a single P busy running handlers, connections the network
+// poller wakes wait in the global run queue, which a busy P looks at only
+// now and then: under load, requests sat unread for seconds, where load
+// shedding, which counts only requests being handled, could not see them.
+// With two Ps the operating system shares the core between them and
+// requests are read, handled or shed promptly. An explicit GOMAXPROCS is
+// left alone.
+func ensureTwoProcs(getenv func(string) string) bool {
+	if getenv("GOMAXPROCS") != "" || runtime.GOMAXPROCS(0) >= 2 {
+		return false
+	}
+	runtime.GOMAXPROCS(2)
+	return true
+}
 
 func serve(env cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -69,9 +87,16 @@ func serve(env cmdEnv, args []string) error {
 			logger.Warn("system log events still unwritten at exit", "error", err)
 		}
 	}()
+	maxInflight := cfg.MaxInflight
+	if maxInflight == 0 {
+		maxInflight = server.DefaultMaxInflight() // 64 per CPU, counted before the scheduler gets a second P
+	}
+	if ensureTwoProcs(env.getenv) {
+		logger.Info("one CPU: the Go scheduler runs two Ps on it, so that requests are read while handlers run")
+	}
 	handler, err := server.New(server.Options{
 		Store: st, Sealer: sealer, Keys: km, BaseURL: cfg.Issuer(), SessionLifetime: cfg.SessionLifetime,
-		RefreshGrace: cfg.RefreshTokenGrace, Logger: logger, MaxInflight: cfg.MaxInflight, Events: events,
+		RefreshGrace: cfg.RefreshTokenGrace, Logger: logger, MaxInflight: maxInflight, Events: events,
 	})
 	if err != nil {
 		return err

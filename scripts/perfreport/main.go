@@ -181,7 +181,7 @@ func (r report) write(w io.Writer) {
 	p("## Machine and method\n\n")
 	p("- CPU: %s, %s cores; %s; %s.\n", r.meta.last("cpu"), r.meta.last("cpus"), r.meta.last("kernel"), r.meta.last("go"))
 	if r.meta.last("pinned") == "yes" {
-		p("- `gatehouse serve` ran pinned to core 0 (`taskset -c 0`, so GOMAXPROCS = 1 and the default `max_inflight` is 64); " +
+		p("- `gatehouse serve` ran pinned to core 0 (`taskset -c 0`, so the default `max_inflight` is 64, and Gatehouse gives the Go scheduler two Ps on that one core); " +
 			"`gatehouse loadtest` ran on core 1. Every rate below is therefore a rate **per server core**.\n")
 	} else {
 		p("- No pinning (`taskset` missing or a single core): server and load tool shared %s cores; per-core rates divide by that.\n", r.meta.last("cpus"))
