@@ -21,9 +21,9 @@ import (
 // token endpoint serves.
 var PreviewGrantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials}
 
-// PreviewAMR is the amr of the session a previewed user grant comes from:
-// a password sign-in, the only kind Gatehouse's sign-in pages make.
-var PreviewAMR = []string{"pwd"}
+// AMRPassword is the amr value (RFC 8176) of a password sign-in, the only
+// kind Gatehouse's sign-in pages make; a previewed user grant comes from one.
+const AMRPassword = "pwd"
 
 // policyDeniedDescription is the token endpoint's access_denied
 // description for a request no rule allows.
@@ -200,7 +200,7 @@ func (s *Service) previewClaims(ctx context.Context, p *TokenPreview) error {
 	}
 	env := ClaimEnv(nil, p.App.ClientID, nil, nil)
 	if p.User != nil {
-		env = ClaimEnv(p.User, p.App.ClientID, PreviewAMR, UserGroups(ctx, s.Store, p.User.ID))
+		env = ClaimEnv(p.User, p.App.ClientID, []string{AMRPassword}, UserGroups(ctx, s.Store, p.User.ID))
 	}
 	var errs []error
 	p.AccessClaims, p.IDClaims, errs = NewClaimSet(claims).TokenClaims(p.Scopes, env, p.User != nil)

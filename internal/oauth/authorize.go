@@ -111,7 +111,7 @@ func (h *Handler) parseAuthorize(r *http.Request, as *authServer, params map[str
 	if err != nil {
 		return nil, target, apierr.Internal(err)
 	}
-	if req.scopes, err = domain.UserGrantScopes(uniqueFields(scope), custom); err != nil {
+	if req.scopes, err = domain.UserGrantScopes(domain.UniqueFields(scope), custom); err != nil {
 		return nil, target, refusal(err)
 	}
 
@@ -135,7 +135,7 @@ func (h *Handler) parseAuthorize(r *http.Request, as *authServer, params map[str
 	// OIDC Core §3.1.2.1 prompt: none alone, or login and/or consent.
 	// Gatehouse's apps are trusted (Okta's consent_method TRUSTED) and its
 	// scopes need no consent, so consent asks for nothing more.
-	prompts := uniqueFields(params["prompt"])
+	prompts := domain.UniqueFields(params["prompt"])
 	for _, p := range prompts {
 		switch {
 		case p == "none" && len(prompts) > 1:

@@ -95,7 +95,7 @@ func (h *Handler) authorizationCodeGrant(r *http.Request, req *tokenRequest) (wi
 	issued, err := token.Mint(set, token.Grant{
 		Issuer: req.as.Issuer, Audience: req.as.Audience, IDP: h.orgID, ClientID: req.app.ClientID, User: user,
 		Scopes: code.Scopes, AuthTime: code.AuthTime, AMR: code.AMR, Nonce: code.Nonce,
-		AccessTokenJTI: code.AccessTokenJTI, AccessTokenLifetime: accessLifetime(rule),
+		AccessTokenJTI: code.AccessTokenJTI, AccessTokenLifetime: domain.RuleAccessLifetime(rule),
 		AccessClaims: accessClaims, IDClaims: idClaims,
 	}, now)
 	if err != nil {

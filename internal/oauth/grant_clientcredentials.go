@@ -25,7 +25,7 @@ func (h *Handler) clientCredentialsGrant(r *http.Request, req *tokenRequest) (wi
 	if err != nil {
 		return resp, apierr.Internal(err)
 	}
-	scopes, err := domain.ClientCredentialsScopes(uniqueFields(req.params["scope"]), defined)
+	scopes, err := domain.ClientCredentialsScopes(domain.UniqueFields(req.params["scope"]), defined)
 	if err != nil {
 		return resp, refusal(err)
 	}
@@ -45,7 +45,7 @@ func (h *Handler) clientCredentialsGrant(r *http.Request, req *tokenRequest) (wi
 	}
 	issued, err := token.Mint(set, token.Grant{
 		Issuer: req.as.Issuer, Audience: req.as.Audience, ClientID: req.app.ClientID, Scopes: scopes,
-		AccessTokenJTI: domain.RandomToken(24), AccessTokenLifetime: accessLifetime(rule),
+		AccessTokenJTI: domain.RandomToken(24), AccessTokenLifetime: domain.RuleAccessLifetime(rule),
 		AccessClaims: accessClaims,
 	}, h.now())
 	if err != nil {

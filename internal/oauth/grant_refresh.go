@@ -56,7 +56,7 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 	}
 	policyScopes := cur.Scopes
 	if hasScope {
-		policyScopes = uniqueFields(requested)
+		policyScopes = domain.UniqueFields(requested)
 	}
 	rule, aerr := h.evaluatePolicy(r.Context(), policies, domain.PolicyRequest{ClientID: req.app.ClientID,
 		GrantType: domain.GrantRefreshToken, UserID: cur.UserID, Scopes: policyScopes})
@@ -89,7 +89,7 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 	}
 	scopes := old.Scopes
 	if hasScope {
-		scopes = uniqueFields(requested)
+		scopes = domain.UniqueFields(requested)
 	}
 	set, err := h.keys.Get(r.Context(), req.as.ID)
 	if err != nil {
@@ -102,7 +102,7 @@ func (h *Handler) refreshTokenGrant(r *http.Request, req *tokenRequest) (wire.To
 	issued, err := token.Mint(set, token.Grant{
 		Issuer: req.as.Issuer, Audience: req.as.Audience, IDP: h.orgID, ClientID: req.app.ClientID, User: user,
 		Scopes: scopes, AuthTime: old.AuthTime, AMR: old.AMR, AccessTokenJTI: next.AccessTokenJTI,
-		AccessTokenLifetime: accessLifetime(rule),
+		AccessTokenLifetime: domain.RuleAccessLifetime(rule),
 		AccessClaims:        accessClaims, IDClaims: idClaims,
 	}, now)
 	if err != nil {
@@ -137,6 +137,3 @@ func (h *Handler) issueRefreshToken(r *http.Request, req *tokenRequest, rule sto
 	}
 	return value, nil
 }
-
-// uniqueFields splits a space-separated list, dropping repeats.
-func uniqueFields(s string) []string { return domain.UniqueFields(s) }

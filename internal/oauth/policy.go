@@ -117,12 +117,6 @@ func (h *Handler) evaluatePolicy(ctx context.Context, set *domain.PolicySet, req
 	return rule, nil
 }
 
-// accessLifetime is the access token lifetime a rule sets (0, the
-// default, for the org server's zero rule).
-func accessLifetime(rule store.PolicyRule) time.Duration {
-	return domain.RuleAccessLifetime(rule)
-}
-
 // refreshWindow is how long a refresh token lives unused under the rule.
 func refreshWindow(rule store.PolicyRule) time.Duration {
 	if rule.RefreshWindowMinutes == 0 {
@@ -149,7 +143,7 @@ func effectiveAccessLifetime(rule store.PolicyRule) time.Duration {
 	if rule.AccessTokenMinutes == 0 {
 		return token.AccessTokenLifetime
 	}
-	return accessLifetime(rule)
+	return domain.RuleAccessLifetime(rule)
 }
 
 // policyNeeds returns a custom server's policies and what judging a

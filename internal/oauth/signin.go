@@ -62,7 +62,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, as *authServer)
 		h.authorizeError(w, r, as, target, apierr.Internal(err))
 		return
 	}
-	ses, err := h.sessions.Start(r.Context(), w, r, user, []string{"pwd"})
+	ses, err := h.sessions.Start(r.Context(), w, r, user, []string{domain.AMRPassword})
 	if err != nil {
 		h.authorizeError(w, r, as, target, apierr.Internal(err))
 		return

@@ -101,7 +101,7 @@ func (c *Console) previewClaims(pv domain.TokenPreview) (*previewResult, error) 
 		AccessClaims: pv.AccessClaims, IDClaims: pv.IDClaims,
 	}
 	if pv.User != nil {
-		g.User, g.IDP, g.AuthTime, g.AMR = *pv.User, domain.OrgID(c.BaseURL), pv.Now, domain.PreviewAMR
+		g.User, g.IDP, g.AuthTime, g.AMR = *pv.User, domain.OrgID(c.BaseURL), pv.Now, []string{domain.AMRPassword}
 	}
 	access, id, err := token.Preview(g, pv.Now)
 	if err != nil {

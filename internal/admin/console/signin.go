@@ -75,7 +75,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.internalError(w, r, err)
 		return
 	}
-	if _, err := c.Sessions.Start(r.Context(), w, r, u, []string{"pwd"}); err != nil {
+	if _, err := c.Sessions.Start(r.Context(), w, r, u, []string{domain.AMRPassword}); err != nil {
 		c.internalError(w, r, err)
 		return
 	}
