@@ -1,7 +1,9 @@
 package main
 
 import (
+	"math"
 	"runtime"
+	"runtime/debug"
 	"testing"
 )
 
@@ -29,6 +31,37 @@ func TestEnsureTwoProcs(t *testing.T) {
 			})
 			if changed != tc.changed || runtime.GOMAXPROCS(0) != tc.wantProcs {
 				t.Errorf("changed %v, GOMAXPROCS %d; want %v, %d", changed, runtime.GOMAXPROCS(0), tc.changed, tc.wantProcs)
+			}
+		})
+	}
+}
+
+func TestTuneMemory(t *testing.T) {
+	oldLimit, oldGC := debug.SetMemoryLimit(-1), debug.SetGCPercent(100)
+	defer func() { debug.SetMemoryLimit(oldLimit); debug.SetGCPercent(oldGC) }()
+	const noLimit = math.MaxInt64
+	tests := []struct {
+		name      string
+		env       map[string]string
+		limitMB   int
+		wantLimit int64
+		wantGC    int
+	}{
+		{"defaults", nil, 96, 96 << 20, gcPercent},
+		{"off", nil, 0, noLimit, 100},
+		{"GOMEMLIMIT wins", map[string]string{"GOMEMLIMIT": "1GiB"}, 96, noLimit, 100},
+		{"GOGC kept", map[string]string{"GOGC": "50"}, 128, 128 << 20, 100},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			debug.SetMemoryLimit(noLimit)
+			debug.SetGCPercent(100)
+			tuneMemory(func(k string) string { return tc.env[k] }, tc.limitMB)
+			if got := debug.SetMemoryLimit(-1); got != tc.wantLimit {
+				t.Errorf("memory limit %d, want %d", got, tc.wantLimit)
+			}
+			if got := debug.SetGCPercent(100); got != tc.wantGC {
+				t.Errorf("GOGC %d, want %d", got, tc.wantGC)
 			}
 		})
 	}

@@ -19,6 +19,11 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// DefaultMemoryLimitMB keeps a server's resident memory near 100 MiB: the
+// live heap of a busy server is a few tens of MiB, and password hashing
+// (argon2id, 19 MiB each) is what pushes it up.
+const DefaultMemoryLimitMB = 96
+
 // Config is everything `gatehouse serve` needs.
 type Config struct {
 	// Addr is the listen address, host:port.
@@ -35,6 +40,13 @@ type Config struct {
 	// MaxInflight bounds the requests served at once; those over it are
 	// answered at once with 503 and Retry-After. 0 means 64 per CPU.
 	MaxInflight int `yaml:"max_inflight"`
+	// MemoryLimitMB is the Go runtime's soft memory limit in MiB: the
+	// collector works harder as the heap nears it, and returns freed
+	// memory to the system. 0 turns it off; GOMEMLIMIT, when set, wins.
+	MemoryLimitMB int `yaml:"memory_limit_mb"`
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on this
+	// loopback address, apart from the public listener. Empty means off.
+	DebugAddr string `yaml:"debug_addr"`
 	// MasterKey encrypts signing keys at rest. Empty means a key file
 	// generated beside the database (MasterKeyFile).
 	MasterKey string `yaml:"master_key"`
@@ -59,6 +71,7 @@ func Default() Config {
 		Database:             "gatehouse.db",
 		DatabaseMaxConns:     20,
 		DatabaseMaxIdleConns: 10,
+		MemoryLimitMB:        DefaultMemoryLimitMB,
 		SessionLifetime:      2 * time.Hour,
 		RefreshTokenGrace:    30 * time.Second,
 		KeyRotationInterval:  90 * 24 * time.Hour,
@@ -121,6 +134,20 @@ func (c Config) Validate() error {
 	if c.DatabaseMaxIdleConns < 0 || c.DatabaseMaxIdleConns > c.DatabaseMaxConns {
 		errs = append(errs, fmt.Errorf("database_max_idle_conns %d: must be between 0 and database_max_conns", c.DatabaseMaxIdleConns))
 	}
+	if c.MemoryLimitMB < 0 || c.MemoryLimitMB > 1<<20 {
+		errs = append(errs, fmt.Errorf("memory_limit_mb %d: must be between 0 (no limit) and 1048576", c.MemoryLimitMB))
+	} else if c.MemoryLimitMB > 0 && c.MemoryLimitMB < 32 {
+		errs = append(errs, fmt.Errorf("memory_limit_mb %d: under 32 the collector would run all the time; use 0 for no limit", c.MemoryLimitMB))
+	}
+	if c.DebugAddr != "" {
+		if host, port, err := net.SplitHostPort(c.DebugAddr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("debug_addr %q: must be host:port", c.DebugAddr))
+		} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			// Profiles show what the process holds in memory: never on a
+			// public interface.
+			errs = append(errs, fmt.Errorf("debug_addr %q: must be a loopback address (127.0.0.1, ::1 or localhost)", c.DebugAddr))
+		}
+	}
 	if c.MaxInflight < 0 || c.MaxInflight > 1_000_000 {
 		errs = append(errs, fmt.Errorf("max_inflight %d: must be between 0 (64 per CPU) and 1000000", c.MaxInflight))
 	}
@@ -170,6 +197,8 @@ var settings = []setting{
 	{"database-max-conns", "GATEHOUSE_DATABASE_MAX_CONNS", "PostgreSQL pool: open connections at most", func(c *Config) any { return &c.DatabaseMaxConns }},
 	{"database-max-idle-conns", "GATEHOUSE_DATABASE_MAX_IDLE_CONNS", "PostgreSQL pool: idle connections kept", func(c *Config) any { return &c.DatabaseMaxIdleConns }},
 	{"max-inflight", "GATEHOUSE_MAX_INFLIGHT", "requests served at once; more get an immediate 503 (0 = 64 per CPU)", func(c *Config) any { return &c.MaxInflight }},
+	{"memory-limit-mb", "GATEHOUSE_MEMORY_LIMIT_MB", "Go soft memory limit in MiB (0 = none; GOMEMLIMIT wins)", func(c *Config) any { return &c.MemoryLimitMB }},
+	{"debug-addr", "GATEHOUSE_DEBUG_ADDR", "serve Go's profiler (/debug/pprof/) on this loopback `host:port` (default off)", func(c *Config) any { return &c.DebugAddr }},
 	{"master-key", "GATEHOUSE_MASTER_KEY", "`key` that encrypts signing keys at rest", func(c *Config) any { return &c.MasterKey }},
 	{"session-lifetime", "GATEHOUSE_SESSION_LIFETIME", "sign-in session `lifetime`", func(c *Config) any { return &c.SessionLifetime }},
 	{"refresh-token-grace", "GATEHOUSE_REFRESH_TOKEN_GRACE", "how long a rotated-out refresh token still works (0s-60s)", func(c *Config) any { return &c.RefreshTokenGrace }},

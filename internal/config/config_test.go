@@ -31,7 +31,7 @@ func TestPrecedence(t *testing.T) {
 	}
 	want := Config{Addr: "127.0.0.1:9000", Database: "from-env.db", LogLevel: "warn", LogFormat: "text",
 		SessionLifetime: 30 * time.Minute, DatabaseMaxConns: 20, DatabaseMaxIdleConns: 10,
-		RefreshTokenGrace: 30 * time.Second, KeyRotationInterval: 90 * 24 * time.Hour}
+		RefreshTokenGrace: 30 * time.Second, KeyRotationInterval: 90 * 24 * time.Hour, MemoryLimitMB: 96}
 	if cfg != want {
 		t.Errorf("got %+v\nwant %+v", cfg, want)
 	}
@@ -65,6 +65,10 @@ func TestInvalidValuesAreAllReported(t *testing.T) {
 		{"bad pool sizes", []string{"--database-max-conns", "0", "--database-max-idle-conns", "-1"}, nil,
 			[]string{"database_max_conns 0", "database_max_idle_conns -1"}},
 		{"negative max inflight", nil, map[string]string{"GATEHOUSE_MAX_INFLIGHT": "-1"}, []string{"max_inflight -1"}},
+		{"debug addr on a public interface", []string{"--debug-addr", "0.0.0.0:6060"}, nil, []string{`debug_addr "0.0.0.0:6060": must be a loopback`}},
+		{"memory limit too small", []string{"--memory-limit-mb", "8"}, nil, []string{"memory_limit_mb 8"}},
+		{"memory limit negative", nil, map[string]string{"GATEHOUSE_MEMORY_LIMIT_MB": "-1"}, []string{"memory_limit_mb -1"}},
+		{"debug addr without port", nil, map[string]string{"GATEHOUSE_DEBUG_ADDR": "127.0.0.1"}, []string{"debug_addr"}},
 		{"pool size not a number", nil, map[string]string{"GATEHOUSE_DATABASE_MAX_CONNS": "many"}, []string{"GATEHOUSE_DATABASE_MAX_CONNS"}},
 		{"short master key", []string{"--master-key", "short"}, nil, []string{"master_key"}},
 		{"bad env level and format", nil, map[string]string{"GATEHOUSE_LOG_LEVEL": "loud", "GATEHOUSE_LOG_FORMAT": "xml"},
