@@ -51,7 +51,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		write.Close()
 		return nil, err
 	}
-	st, err := sqlstore.NewSplit(ctx, read, write, sqlstore.Dialect{Goose: goose.DialectSQLite3, Translate: translate, Migrations: sub})
+	st, err := sqlstore.NewSplit(ctx, read, write, sqlstore.Dialect{Goose: goose.DialectSQLite3, Translate: translate, Migrations: sub,
+		CacheStatements: true})
 	if err != nil {
 		read.Close()
 		write.Close()

@@ -152,7 +152,7 @@ func appSelect(src string) string {
 // queryApps runs an appSelect query (ordered by app, then newest secret
 // first) and folds its rows into apps.
 func (s *Store) queryApps(ctx context.Context, query string, args ...any) ([]store.App, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(query), args...)
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, s.translate(err)
 	}

@@ -42,6 +42,9 @@ type Dialect struct {
 	// MigrationOptions adds provider options, such as a lock that lets
 	// several replicas start at once.
 	MigrationOptions []goose.ProviderOption
+	// CacheStatements keeps queries prepared (see stmtCache), for a driver
+	// that does not cache them itself (PostgreSQL's pgx does).
+	CacheStatements bool
 }
 
 // Store is a store.Store over one SQL database.
@@ -60,6 +63,9 @@ type Store struct {
 	// connection to a random waiter, which left unlucky writes waiting
 	// for seconds under load.
 	writeTurn chan struct{}
+	// readStmts and writeStmts keep queries prepared on db and wdb; nil
+	// when the dialect does not ask for it.
+	readStmts, writeStmts *stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -79,6 +85,12 @@ func NewSplit(ctx context.Context, read, write *sql.DB, d Dialect) (*Store, erro
 	}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
+	}
+	if d.CacheStatements { // after migrating: statements are prepared against the final schema
+		s.readStmts, s.writeStmts = newStmtCache(read), newStmtCache(write)
+		if read == write {
+			s.readStmts = s.writeStmts
+		}
 	}
 	return s, nil
 }
@@ -125,6 +137,8 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]*goose.MigrationStatus, 
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.readStmts.close()
+	s.writeStmts.close()
 	err := s.db.Close()
 	if s.wdb != s.db {
 		err = errors.Join(err, s.wdb.Close())
@@ -155,7 +169,11 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 		return nil, err
 	}
 	defer done()
-	return s.wdb.ExecContext(ctx, s.rebind(query), args...)
+	query = s.rebind(query)
+	if st := s.writeStmts.get(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return s.wdb.ExecContext(ctx, query, args...)
 }
 
 // writeRow runs a write that returns a row (UPDATE … RETURNING) and scans
@@ -166,7 +184,11 @@ func (s *Store) writeRow(ctx context.Context, scan func(*sql.Row) error, query s
 		return err
 	}
 	defer done()
-	return scan(s.wdb.QueryRowContext(ctx, s.rebind(query), args...))
+	query = s.rebind(query)
+	if st := s.writeStmts.get(ctx, query); st != nil {
+		return scan(st.QueryRowContext(ctx, args...))
+	}
+	return scan(s.wdb.QueryRowContext(ctx, query, args...))
 }
 
 // oneRow turns the result of a write meant for one row into nil, a
@@ -189,7 +211,20 @@ func (s *Store) execOne(ctx context.Context, query string, args ...any) error {
 }
 
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return s.db.QueryRowContext(ctx, s.rebind(query), args...)
+	query = s.rebind(query)
+	if st := s.readStmts.get(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.db.QueryRowContext(ctx, query, args...)
+}
+
+// query runs a read that returns rows.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	query = s.rebind(query)
+	if st := s.readStmts.get(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.db.QueryContext(ctx, query, args...)
 }
 
 // rebind turns '?' placeholders into $1, $2, … for dialects that number
@@ -264,7 +299,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) (in
 type scanner interface{ Scan(dest ...any) error }
 
 func queryAll[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(query), args...)
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, s.translate(err)
 	}
