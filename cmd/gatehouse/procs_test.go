@@ -47,7 +47,7 @@ func TestTuneMemory(t *testing.T) {
 		wantLimit int64
 		wantGC    int
 	}{
-		{"defaults", nil, 96, 96 << 20, gcPercent},
+		{"defaults", nil, 64, 64 << 20, gcPercent},
 		{"off", nil, 0, noLimit, 100},
 		{"GOMEMLIMIT wins", map[string]string{"GOMEMLIMIT": "1GiB"}, 96, noLimit, 100},
 		{"GOGC kept", map[string]string{"GOGC": "50"}, 128, 128 << 20, 100},

@@ -31,7 +31,7 @@ func TestPrecedence(t *testing.T) {
 	}
 	want := Config{Addr: "127.0.0.1:9000", Database: "from-env.db", LogLevel: "warn", LogFormat: "text",
 		SessionLifetime: 30 * time.Minute, DatabaseMaxConns: 20, DatabaseMaxIdleConns: 10,
-		RefreshTokenGrace: 30 * time.Second, KeyRotationInterval: 90 * 24 * time.Hour, MemoryLimitMB: 96}
+		RefreshTokenGrace: 30 * time.Second, KeyRotationInterval: 90 * 24 * time.Hour, MemoryLimitMB: DefaultMemoryLimitMB}
 	if cfg != want {
 		t.Errorf("got %+v\nwant %+v", cfg, want)
 	}
