@@ -65,7 +65,7 @@ func CheckAlg(alg string) (string, error) {
 type Set struct {
 	current      jose.JSONWebKey // private
 	currentSince time.Time
-	signer       jose.Signer
+	signer       *compactSigner // the current key's
 	// public holds every key by kid; its Algorithm is the only one that key
 	// verifies.
 	public map[string]jose.JSONWebKey
@@ -485,6 +485,7 @@ func (m *Manager) build(rows []store.SigningKey) (*Set, error) {
 	rows = slices.Clone(rows)
 	slices.SortStableFunc(rows, func(a, b store.SigningKey) int { return order[a.Status] - order[b.Status] })
 	var pubs jose.JSONWebKeySet
+	var currentKey crypto.Signer
 	for _, row := range rows {
 		der, err := m.sealer.Open(row.PrivateKey, row.KID)
 		if err != nil {
@@ -506,6 +507,7 @@ func (m *Manager) build(rows []store.SigningKey) (*Set, error) {
 		}
 		if row.Status == store.KeyCurrent {
 			s.current = jose.JSONWebKey{Key: priv, KeyID: row.KID, Algorithm: row.Alg}
+			currentKey = priv
 			s.currentSince = row.Created
 		}
 	}
@@ -514,7 +516,7 @@ func (m *Manager) build(rows []store.SigningKey) (*Set, error) {
 	}
 	// The header is {"alg":…,"kid":…} and nothing else, for every algorithm:
 	// Okta's Go verifier requires exactly that shape for RS256.
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(s.current.Algorithm), Key: s.current}, nil)
+	signer, err := newCompactSigner(s.current.Algorithm, s.current.KeyID, currentKey)
 	if err != nil {
 		return nil, err
 	}
@@ -566,11 +568,7 @@ func (s *Set) Algs() []string {
 
 // Sign signs payload (JSON claims) as a compact JWS.
 func (s *Set) Sign(payload []byte) (string, error) {
-	jws, err := s.signer.Sign(payload)
-	if err != nil {
-		return "", err
-	}
-	return jws.CompactSerialize()
+	return s.signer.sign(payload)
 }
 
 // ErrInvalidSignature reports a token that is malformed, signed with an
