@@ -33,6 +33,7 @@ func loadtestCmd(env cmdEnv, args []string) error {
 		duration, timeout         time.Duration
 		requests                  int64
 		asJSON, progress          bool
+		retryAfter                bool
 		refreshTokens             listFlag
 		scenarioHelp              strings.Builder
 		explicitDur, explicitProg bool
@@ -58,12 +59,15 @@ func loadtestCmd(env cmdEnv, args []string) error {
 	fs.Var(&refreshTokens, "refresh-token", "refresh `token` for the refresh scenario (repeatable: one per worker; without enough, more are obtained by signing in)")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON line per level on stdout (the table then goes to stderr)")
 	fs.StringVar(&svgFile, "svg", "", "write a chart of throughput and p99 against concurrency to this `file`")
+	fs.BoolVar(&retryAfter, "retry-after", true, "after a 503 or 429 with Retry-After, the worker waits that long (at most 60s, never past the level's end) before its next operation; the answer still counts as an error, the wait is in no latency and is counted as a backoff. false: send the next operation at once")
 	fs.BoolVar(&progress, "progress", false, "print a progress line every second on stderr (default: when stderr is a terminal)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: gatehouse loadtest --scenario S [flags]\n\n"+
 			"Loads any OpenID Connect issuer. The sign-in scenarios (authcode, authcode-session, and refresh or\n"+
 			"introspect when given --username) fill in Gatehouse's hosted sign-in form; against other servers use\n"+
-			"client_credentials, refresh with --refresh-token, introspect without --username, jwks and discovery.\n\n")
+			"client_credentials, refresh with --refresh-token, introspect without --username, jwks and discovery.\n\n"+
+			"Each worker sends its requests one at a time over its own keep-alive HTTP/1.1 connection, straight to\n"+
+			"the issuer's host: HTTP_PROXY, HTTPS_PROXY and NO_PROXY are not used (a proxy would be measured too).\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -117,7 +121,7 @@ func loadtestCmd(env cmdEnv, args []string) error {
 	o.Issuer = strings.TrimSuffix(o.Issuer, "/")
 
 	// Discovery and the scenario's first, checking operation.
-	prepTransport := loadtest.NewTransport(1)
+	prepTransport := new(loadtest.ConnTransport)
 	defer prepTransport.CloseIdleConnections()
 	prep := loadtest.NewClient(prepTransport)
 	prepCtx, cancel := context.WithTimeout(env.ctx, timeout+30*time.Second)
@@ -154,7 +158,7 @@ func loadtestCmd(env cmdEnv, args []string) error {
 	first := true
 	var failed []string
 	results, runErr := loadtest.Sweep(env.ctx, scenario, sc, conc,
-		loadtest.Level{Duration: duration, Requests: requests, Timeout: timeout}, prog,
+		loadtest.Level{Duration: duration, Requests: requests, Timeout: timeout, IgnoreRetryAfter: !retryAfter}, prog,
 		func(r loadtest.Result) {
 			if prog != nil && tty {
 				loadtest.ClearProgress(env.stderr)

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,7 +49,7 @@ func checkLevels(t *testing.T, lines []loadtest.JSONResult, r result, scenario s
 	}
 	for i, j := range lines {
 		if j.Scenario != scenario || j.Concurrency != levels[i] || j.OK == 0 || j.Errors != 0 || len(j.ErrorsByKind) != 0 ||
-			j.Requests != j.OK || j.HTTPRequests < j.OK {
+			j.Requests != j.OK || j.HTTPRequests < j.OK || j.Backoffs != 0 {
 			t.Errorf("level %d: %+v\nstderr:\n%s", i, j, r.stderr)
 		}
 	}
@@ -240,6 +243,54 @@ func TestLoadtestUsage(t *testing.T) {
 			r := gatehouse(t, nil, "", append([]string{"loadtest", "--issuer", s.Issuer(), "--requests", "3"}, tc.args...)...)
 			if r.code != 1 || !strings.Contains(r.stderr, tc.want) {
 				t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+			}
+		})
+	}
+}
+
+// An issuer that sheds load with 503 and Retry-After: 1 after the check
+// request: by default the workers wait as asked and the JSON line and the
+// table say how often; with --retry-after=false they send again at once.
+func TestLoadtestRetryAfter(t *testing.T) {
+	var jwksRequests atomic.Int64
+	var issuer string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/.well-known/openid-configuration"):
+			json.NewEncoder(w).Encode(map[string]string{"issuer": issuer, "jwks_uri": issuer + "/v1/keys"})
+		case jwksRequests.Add(1) == 1:
+			io.WriteString(w, `{"keys":[{"kty":"EC"}]}`)
+		default:
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"error":"temporarily_unavailable"}`)
+		}
+	}))
+	defer srv.Close()
+	issuer = srv.URL + "/oauth2/default"
+
+	cases := []struct {
+		name         string
+		args         []string
+		wantBackoffs bool
+	}{
+		{"waits by default", []string{"--duration", "1500ms"}, true},
+		{"--retry-after=false sends again at once", []string{"--requests", "20", "--retry-after=false"}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			jwksRequests.Store(0) // each run's check request passes
+			lines, r := loadLines(t, nil, append([]string{"--issuer", issuer, "--scenario", "jwks", "--concurrency", "2"}, tc.args...)...)
+			if r.code != 1 || !strings.Contains(r.stderr, "no operation succeeded") || len(lines) != 1 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			j := lines[0]
+			if j.Errors == 0 || j.ErrorsByKind["jwks 503 temporarily_unavailable"] != j.Errors || (j.Backoffs > 0) != tc.wantBackoffs {
+				t.Errorf("%+v", j)
+			}
+			if tc.wantBackoffs && (j.Backoffs > j.Errors || !strings.Contains(r.stderr, "× backoff")) {
+				t.Errorf("%d backoffs for %d errors\nstderr:\n%s", j.Backoffs, j.Errors, r.stderr)
 			}
 		})
 	}

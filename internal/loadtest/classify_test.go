@@ -71,10 +71,9 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-// The same kinds come out of real transport failures.
+// The same kinds come out of real transport failures, with net/http's
+// transport and with the workers' single connection.
 func TestClassifyRealTransportErrors(t *testing.T) {
-	hc := NewClient(NewTransport(1))
-
 	// A port nobody listens on.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -82,10 +81,6 @@ func TestClassifyRealTransportErrors(t *testing.T) {
 	}
 	closed := "http://" + l.Addr().String() + "/"
 	l.Close()
-	_, _, _, err = do(context.Background(), hc, "jwks", http.MethodGet, closed, nil, nil)
-	if got := Classify(err); got != "jwks connection refused" {
-		t.Errorf("closed port: %q (%v)", got, err)
-	}
 
 	// A server slower than the operation's deadline.
 	release := make(chan struct{})
@@ -97,12 +92,6 @@ func TestClassifyRealTransportErrors(t *testing.T) {
 	}))
 	defer slow.Close()
 	defer close(release)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	_, _, _, err = do(ctx, hc, "token", http.MethodPost, slow.URL, url.Values{"a": {"b"}}, nil)
-	if got := Classify(err); got != "token timeout" {
-		t.Errorf("slow server: %q (%v)", got, err)
-	}
 
 	// A server that hangs up without answering.
 	hangup := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -112,9 +101,40 @@ func TestClassifyRealTransportErrors(t *testing.T) {
 		}
 	}))
 	defer hangup.Close()
-	_, _, _, err = do(context.Background(), hc, "introspect", http.MethodPost, hangup.URL, url.Values{"a": {"b"}}, nil)
-	if got := Classify(err); got != "introspect connection closed" {
-		t.Errorf("hang-up: %q (%v)", got, err)
+
+	// A TLS server whose certificate no system root signed.
+	untrusted := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	untrusted.Config.ErrorLog = discardLog
+	defer untrusted.Close()
+
+	for name, rt := range map[string]func() http.RoundTripper{
+		"net/http":    func() http.RoundTripper { return netHTTPTransport(1) },
+		"single conn": func() http.RoundTripper { return new(ConnTransport) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			hc := NewClient(rt())
+			_, _, _, err := do(context.Background(), hc, "jwks", http.MethodGet, closed, nil, nil)
+			if got := Classify(err); got != "jwks connection refused" {
+				t.Errorf("closed port: %q (%v)", got, err)
+			}
+
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			_, _, _, err = do(ctx, hc, "token", http.MethodPost, slow.URL, url.Values{"a": {"b"}}, nil)
+			if got := Classify(err); got != "token timeout" {
+				t.Errorf("slow server: %q (%v)", got, err)
+			}
+
+			_, _, _, err = do(context.Background(), hc, "introspect", http.MethodPost, hangup.URL, url.Values{"a": {"b"}}, nil)
+			if got := Classify(err); got != "introspect connection closed" {
+				t.Errorf("hang-up: %q (%v)", got, err)
+			}
+
+			_, _, _, err = do(context.Background(), hc, "jwks", http.MethodGet, untrusted.URL, nil, nil)
+			if got := Classify(err); got != "jwks tls error" {
+				t.Errorf("untrusted certificate: %q (%v)", got, err)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,14 +11,12 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync/atomic"
-	"time"
 )
 
 // Options describe the server and the client the load runs as. Nothing is
@@ -98,37 +97,6 @@ func Discover(ctx context.Context, hc *http.Client, issuer string) (Endpoints, e
 	return ep, nil
 }
 
-// NewTransport returns a keep-alive HTTP/1.1 transport for n concurrent
-// workers: every worker keeps its connection between requests (idle
-// connections per host ≥ n), dials and TLS handshakes are bounded, and
-// nothing is compressed, so that the server's own work is what is timed.
-func NewTransport(n int) *http.Transport {
-	protos := new(http.Protocols)
-	protos.SetHTTP1(true)
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          2*n + 16,
-		MaxIdleConnsPerHost:   2*n + 16,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   5 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		DisableCompression:    true,
-		Protocols:             protos,
-	}
-}
-
-// counter counts the HTTP requests a run sends.
-type counter struct {
-	next http.RoundTripper
-	n    *atomic.Int64
-}
-
-func (c counter) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return c.next.RoundTrip(r)
-}
-
 // NewClient returns a client on rt with a cookie jar of its own that does
 // not follow redirects (the flows read each Location). It has no overall
 // timeout: every operation's context carries one.
@@ -166,7 +134,7 @@ func do(ctx context.Context, hc *http.Client, step, method, u string, form url.V
 		return 0, nil, nil, &Failure{Step: step, Err: err}
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	b, err := readBody(resp)
 	if err != nil {
 		return 0, nil, nil, &Failure{Step: step, Err: err}
 	}
@@ -174,11 +142,49 @@ func do(ctx context.Context, hc *http.Client, step, method, u string, form url.V
 	return resp.StatusCode, resp.Header, b, nil
 }
 
+// readBody reads at most maxBody of an answer, in one buffer of the
+// announced size when there is one (a HEAD answer announces a length but
+// has no body).
+func readBody(resp *http.Response) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n > maxBody {
+		return io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	}
+	b := make([]byte, 0, n)
+	for len(b) < cap(b) {
+		k, err := resp.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+k]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
 // flow makes the requests of one worker.
 type flow struct {
 	hc *http.Client
 	ep Endpoints
 	o  Options
+	// checked is the last body that passed the jwks or discovery check:
+	// the same bytes again pass without being parsed, which would cost
+	// the tool more than the server spends answering.
+	checked []byte
+}
+
+// checkOnce runs check on body unless body is the one that last passed.
+func (f *flow) checkOnce(body []byte, check func([]byte) error) error {
+	if f.checked != nil && bytes.Equal(body, f.checked) {
+		return nil
+	}
+	if err := check(body); err != nil {
+		return err
+	}
+	f.checked = body
+	return nil
 }
 
 // authenticate adds the client's credentials to a token, introspection or

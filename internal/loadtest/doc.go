@@ -11,7 +11,11 @@
 // they fill in its hosted sign-in form (a POST form with username,
 // password and csrf_token). Everything else is plain OAuth 2.0 / OIDC.
 //
-// Each worker has its own HTTP client and cookie jar over one keep-alive
-// transport per level; latencies go to a fixed-size log-linear histogram
-// per worker, merged at the end, so memory does not grow with the run.
+// Each worker has its own HTTP client and cookie jar over its own
+// keep-alive HTTP/1.1 connection (ConnTransport: written and read in the
+// worker's goroutine, straight to the server, never through a proxy), so
+// that the tool costs little per request next to the server. A worker
+// answered 503 or 429 with Retry-After waits as asked before its next
+// operation. Latencies go to a fixed-size log-linear histogram per worker,
+// merged at the end, so memory does not grow with the run.
 package loadtest

@@ -66,6 +66,9 @@ func WriteTableRow(w io.Writer, r Result) {
 	for _, k := range errorKinds(r.Errors) {
 		fmt.Fprintf(w, "    %7d × %s  (first: %s)\n", r.Errors[k], k, r.Samples[k])
 	}
+	if r.Backoffs > 0 {
+		fmt.Fprintf(w, "    %7d × backoff: a worker waited as Retry-After asked before its next operation\n", r.Backoffs)
+	}
 }
 
 // errorKinds orders kinds by count, then name.
@@ -101,6 +104,9 @@ type JSONResult struct {
 	P99          float64          `json:"p99_ms"`
 	Max          float64          `json:"max_ms"`
 	Mean         float64          `json:"mean_ms"`
+	// Backoffs counts the waits workers made as a 503 or 429's
+	// Retry-After asked (see Result.Backoffs).
+	Backoffs int64 `json:"backoffs"`
 }
 
 func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
@@ -110,7 +116,7 @@ func (r Result) JSON(issuer string) JSONResult {
 	return JSONResult{
 		Scenario: r.Scenario, Issuer: issuer, Concurrency: r.Concurrency,
 		Seconds: math.Round(r.Elapsed.Seconds()*1e3) / 1e3, Requests: r.Requests, OK: r.OK,
-		Errors: r.ErrorCount(), ErrorsByKind: r.Errors, HTTPRequests: r.HTTPRequests,
+		Errors: r.ErrorCount(), ErrorsByKind: r.Errors, HTTPRequests: r.HTTPRequests, Backoffs: r.Backoffs,
 		RPS: math.Round(r.RPS()*10) / 10,
 		P50: ms(r.Latency.Percentile(50)), P90: ms(r.Latency.Percentile(90)), P99: ms(r.Latency.Percentile(99)),
 		Max: ms(r.Latency.Max()), Mean: ms(r.Latency.Mean()),

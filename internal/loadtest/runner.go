@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,12 @@ type Level struct {
 	Timeout time.Duration
 	// SetupTimeout bounds the preparation of the workers; 0 means 60 s.
 	SetupTimeout time.Duration
+	// IgnoreRetryAfter makes a worker send its next operation at once
+	// after a 503 or 429 with Retry-After, instead of waiting as asked.
+	IgnoreRetryAfter bool
+
+	// sleep waits out a backoff; nil means a timer. Tests replace it.
+	sleep func(context.Context, time.Duration)
 }
 
 // Progress receives a line about once a second while a level runs.
@@ -52,7 +59,10 @@ type Result struct {
 	Errors       map[string]int64  // by Classify kind
 	Samples      map[string]string // the first error message of each kind
 	HTTPRequests int64             // HTTP requests sent during the level
-	Latency      *Histogram
+	// Backoffs counts the pauses workers made because an answer (503 or
+	// 429) asked them to with Retry-After.
+	Backoffs int64
+	Latency  *Histogram
 }
 
 // RPS is completed operations per second.
@@ -90,11 +100,13 @@ func (r *recorder) record(d time.Duration, err error) {
 }
 
 // Run runs one level of a scenario: it prepares Concurrency workers, each
-// with its own client (own cookie jar) over one shared keep-alive
-// transport, then lets each perform operations back to back until a bound
-// is reached or ctx ends. When ctx ends, operations in flight are
-// abandoned and not counted, and Run returns what was measured with
-// ctx's error.
+// with its own client (own cookie jar) over its own keep-alive connection,
+// then lets each perform operations back to back until a bound is reached
+// or ctx ends. A worker answered 503 or 429 with Retry-After waits that
+// long (at most maxBackoff, and not past the level's end) before its next
+// operation, unless IgnoreRetryAfter is set; the wait is in no latency.
+// When ctx ends, operations in flight are abandoned and not counted, and
+// Run returns what was measured with ctx's error.
 func Run(ctx context.Context, name string, sc Scenario, lv Level, progress Progress) (Result, error) {
 	if lv.Concurrency < 1 {
 		return Result{}, errors.New("concurrency must be at least 1")
@@ -108,10 +120,21 @@ func Run(ctx context.Context, name string, sc Scenario, lv Level, progress Progr
 	if lv.SetupTimeout <= 0 {
 		lv.SetupTimeout = 60 * time.Second
 	}
-	transport := NewTransport(lv.Concurrency)
-	defer transport.CloseIdleConnections()
+	if lv.sleep == nil {
+		lv.sleep = sleep
+	}
 	var httpCount atomic.Int64
-	rt := counter{transport, &httpCount}
+	transports := make([]*workerTransport, lv.Concurrency)
+	clients := make([]*http.Client, lv.Concurrency)
+	for i := range transports {
+		transports[i] = &workerTransport{requests: &httpCount}
+		clients[i] = NewClient(transports[i])
+	}
+	defer func() {
+		for _, t := range transports {
+			t.conn.CloseIdleConnections()
+		}
+	}()
 
 	if progress != nil {
 		progress(Snapshot{Scenario: name, Concurrency: lv.Concurrency, Duration: lv.Duration, Preparing: true})
@@ -119,7 +142,7 @@ func Run(ctx context.Context, name string, sc Scenario, lv Level, progress Progr
 	if ls, ok := sc.(levelScenario); ok {
 		sc = ls.forLevel(lv)
 	}
-	workers, err := setup(ctx, sc, lv, rt)
+	workers, err := setup(ctx, sc, lv, clients)
 	defer func() {
 		for _, w := range workers {
 			if r, ok := w.(releaser); ok {
@@ -138,6 +161,7 @@ func Run(ctx context.Context, name string, sc Scenario, lv Level, progress Progr
 	var (
 		issued   atomic.Int64
 		okN, bad atomic.Int64
+		backoffs atomic.Int64
 		stop     atomic.Bool
 		wg       sync.WaitGroup
 	)
@@ -149,11 +173,12 @@ func Run(ctx context.Context, name string, sc Scenario, lv Level, progress Progr
 	}
 	for i, w := range workers {
 		wg.Go(func() {
-			rec := recs[i]
+			rec, tr := recs[i], transports[i]
 			for !stop.Load() && ctx.Err() == nil {
 				if lv.Requests > 0 && issued.Add(1) > lv.Requests {
 					return
 				}
+				tr.retryAfter = 0
 				opCtx, cancel := context.WithTimeout(ctx, lv.Timeout)
 				t0 := time.Now()
 				err := w.Do(opCtx)
@@ -167,6 +192,15 @@ func Run(ctx context.Context, name string, sc Scenario, lv Level, progress Progr
 					okN.Add(1)
 				} else {
 					bad.Add(1)
+				}
+				if wait := tr.retryAfter; wait > 0 && !lv.IgnoreRetryAfter {
+					if lv.Duration > 0 {
+						wait = min(wait, lv.Duration-time.Since(start))
+					}
+					if wait > 0 && !stop.Load() {
+						backoffs.Add(1)
+						lv.sleep(ctx, wait)
+					}
 				}
 			}
 		})
@@ -210,7 +244,7 @@ func Run(ctx context.Context, name string, sc Scenario, lv Level, progress Progr
 
 	res := Result{Scenario: name, Concurrency: lv.Concurrency, Elapsed: elapsed,
 		Errors: map[string]int64{}, Samples: map[string]string{}, Latency: NewHistogram(),
-		HTTPRequests: httpCount.Load()}
+		HTTPRequests: httpCount.Load(), Backoffs: backoffs.Load()}
 	for _, r := range recs {
 		res.Latency.Merge(r.hist)
 		for k, n := range r.errors {
@@ -230,9 +264,9 @@ func Run(ctx context.Context, name string, sc Scenario, lv Level, progress Progr
 // Gatehouse an argon2id hash and its memory).
 const setupParallel = 8
 
-// setup prepares the workers, a few at a time; the first failure cancels
-// the rest.
-func setup(ctx context.Context, sc Scenario, lv Level, rt http.RoundTripper) ([]Worker, error) {
+// setup prepares the workers, one per client, a few at a time; the first
+// failure cancels the rest.
+func setup(ctx context.Context, sc Scenario, lv Level, clients []*http.Client) ([]Worker, error) {
 	ctx, cancel := context.WithTimeout(ctx, lv.SetupTimeout)
 	defer cancel()
 	workers := make([]Worker, lv.Concurrency)
@@ -247,7 +281,7 @@ func setup(ctx context.Context, sc Scenario, lv Level, rt http.RoundTripper) ([]
 				errs[i] = err
 				return
 			}
-			workers[i], errs[i] = sc.Setup(ctx, NewClient(rt))
+			workers[i], errs[i] = sc.Setup(ctx, clients[i])
 			if errs[i] != nil {
 				cancel()
 			}
@@ -272,6 +306,60 @@ func setup(ctx context.Context, sc Scenario, lv Level, rt http.RoundTripper) ([]
 		}
 	}
 	return ready, nil
+}
+
+// maxBackoff bounds a Retry-After wait: a longer one is taken as a
+// mistake, not as a reason to stop the load for minutes.
+const maxBackoff = 60 * time.Second
+
+// workerTransport is one worker's connection: it counts the requests sent
+// and notes the Retry-After of a 503 or 429 answer.
+type workerTransport struct {
+	conn     ConnTransport
+	requests *atomic.Int64
+	// retryAfter is the wait the last 503 or 429 of the current operation
+	// asked for (0: none). Only the worker's goroutine uses it.
+	retryAfter time.Duration
+}
+
+func (t *workerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.requests.Add(1)
+	resp, err := t.conn.RoundTrip(r)
+	if err == nil && (resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests) {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			t.retryAfter = d
+		}
+	}
+	return resp, err
+}
+
+// parseRetryAfter reads a Retry-After value (RFC 9110 §10.2.3): a number
+// of seconds or an HTTP-date, as a wait from now of at most maxBackoff.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseUint(v, 10, 64); err == nil {
+		return time.Duration(min(secs, uint64(maxBackoff/time.Second))) * time.Second, true
+	} else if errors.Is(err, strconv.ErrRange) {
+		return maxBackoff, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return min(max(t.Sub(now), 0), maxBackoff), true
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // ProgressLine renders a snapshot for a terminal.

@@ -501,13 +501,15 @@ func newJWKS(ctx context.Context, f *flow) (Scenario, error) {
 		if status != http.StatusOK {
 			return httpFailure("jwks", status, body)
 		}
-		var set struct {
-			Keys []json.RawMessage `json:"keys"`
-		}
-		if err := json.Unmarshal(body, &set); err != nil || len(set.Keys) == 0 {
-			return &Failure{Step: "jwks", Status: status, Code: "no keys", Detail: snippet(body)}
-		}
-		return nil
+		return f.checkOnce(body, func(body []byte) error {
+			var set struct {
+				Keys []json.RawMessage `json:"keys"`
+			}
+			if err := json.Unmarshal(body, &set); err != nil || len(set.Keys) == 0 {
+				return &Failure{Step: "jwks", Status: status, Code: "no keys", Detail: snippet(body)}
+			}
+			return nil
+		})
 	})
 }
 
@@ -520,12 +522,14 @@ func newDiscovery(ctx context.Context, f *flow) (Scenario, error) {
 		if status != http.StatusOK {
 			return httpFailure("discovery", status, body)
 		}
-		var d struct {
-			Issuer string `json:"issuer"`
-		}
-		if err := json.Unmarshal(body, &d); err != nil || d.Issuer != f.ep.Issuer {
-			return &Failure{Step: "discovery", Status: status, Code: "wrong issuer", Detail: snippet(body)}
-		}
-		return nil
+		return f.checkOnce(body, func(body []byte) error {
+			var d struct {
+				Issuer string `json:"issuer"`
+			}
+			if err := json.Unmarshal(body, &d); err != nil || d.Issuer != f.ep.Issuer {
+				return &Failure{Step: "discovery", Status: status, Code: "wrong issuer", Detail: snippet(body)}
+			}
+			return nil
+		})
 	})
 }
