@@ -170,6 +170,15 @@ func (s *Store) revokeFamily(ctx context.Context, t tx, familyID string, now tim
 // revokeTokens revokes the refresh tokens that where selects (with one
 // argument) and records their access tokens as revoked.
 func (s *Store) revokeTokens(ctx context.Context, t tx, where, arg string, now time.Time) error {
+	if s.dialect.ForUpdate != "" {
+		// Lock the rows in one order first: two replays revoking the same
+		// family row by row in whatever order the UPDATE met them could
+		// each hold the row the other wanted (PostgreSQL then aborts one
+		// with "deadlock detected").
+		if _, err := t.exec(ctx, `SELECT hash FROM refresh_tokens WHERE `+where+` ORDER BY hash`+s.dialect.ForUpdate, arg); err != nil {
+			return s.translate(err)
+		}
+	}
 	rows, err := t.query(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE `+where+`
 		RETURNING access_token_jti, access_token_expires_at`, now.Unix(), arg)
 	if err != nil {
