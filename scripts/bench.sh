@@ -4,7 +4,7 @@
 # PostgreSQL when one is reachable) pinned to that core, puts load on it from
 # another core with `gatehouse loadtest`, and writes the report.
 #
-#   scripts/bench.sh                      # about 10 minutes on 2 cores
+#   scripts/bench.sh                      # about 15 minutes on 2 cores
 #   BENCH_DURATION=1s scripts/bench.sh    # a quick look (each level runs 1 s)
 #
 # Environment:
@@ -65,15 +65,18 @@ meta commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff
 
 log "RS256 signing rate of the server's core"
 "${PIN_SERVER[@]}" go test -run '^$' -bench '^BenchmarkSign$' -benchtime 2s ./internal/keys/ | tee "$WORK/sign.txt" >&2
-meta sign_ns_op "$(awk '/^BenchmarkSign/ {print $3; exit}' "$WORK/sign.txt")"
+meta sign_ns_op "$(awk '/^BenchmarkSign\/RS256/ {print $3; exit}' "$WORK/sign.txt")"
+meta sign_ns_op_ES256 "$(awk '/^BenchmarkSign\/ES256/ {print $3; exit}' "$WORK/sign.txt")"
+meta sign_ns_op_EdDSA "$(awk '/^BenchmarkSign\/EdDSA/ {print $3; exit}' "$WORK/sign.txt")"
 
 # vm NAME PID: a line of /proc/PID/status in kB.
 vm() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$2/status"; }
 
-# start_server BACKEND DATABASE [extra env…]: starts `gatehouse serve` pinned,
-# and records the time from exec to the first 200 on /readyz.
+# start_server BACKEND DATABASE [untimed]: starts `gatehouse serve` pinned,
+# and records the time from exec to the first 200 on /readyz unless a
+# third argument is given.
 start_server() {
-	local backend=$1 db=$2 t0 t1
+	local backend=$1 db=$2 untimed=${3:-} t0 t1
 	t0=$(date +%s%N)
 	GATEHOUSE_DATABASE=$db GATEHOUSE_ADDR=127.0.0.1:$PORT \
 		"${PIN_SERVER[@]}" "$GH" serve >>"$WORK/$backend-serve.log" 2>&1 &
@@ -87,7 +90,7 @@ start_server() {
 		if (($(date +%s%N) - t0 > 30000000000)); then echo "bench: not ready after 30 s" >&2; exit 1; fi
 	done
 	t1=$(date +%s%N)
-	meta "$backend.ready_ms" "$(((t1 - t0) / 1000000))"
+	[[ -n $untimed ]] || meta "$backend.ready_ms" "$(((t1 - t0) / 1000000))"
 }
 
 stop_server() {
@@ -105,6 +108,25 @@ load() {
 		--concurrency "$levels" --duration "$DURATION" --json --progress=false \
 		--svg "$CHARTS/$backend-$scenario.svg" "$@" >>"$WORK/$backend.jsonl" ||
 		echo "bench: $backend $scenario failed (kept its partial results)" >&2
+}
+
+# load_alg BACKEND DATABASE ALG LEVELS [flags…]: switches the default
+# server to ALG (a forced rotation publishes a next key of it, a second one
+# makes it sign), restarts the server and loads client credentials; the
+# results are named client_credentials-ALG.
+load_alg() {
+	local backend=$1 db=$2 alg=$3 levels=$4
+	shift 4
+	stop_server
+	GATEHOUSE_DATABASE=$db "$GH" keys rotate --alg "$alg" --force >/dev/null
+	GATEHOUSE_DATABASE=$db "$GH" keys rotate --force >/dev/null
+	start_server "$backend" "$db" untimed
+	log "$backend: client_credentials with $alg at $levels"
+	"${PIN_LOAD[@]}" "$GH" loadtest --issuer "http://127.0.0.1:$PORT/oauth2/default" --scenario client_credentials \
+		--concurrency "$levels" --duration "$DURATION" --json --progress=false \
+		--svg "$CHARTS/$backend-client_credentials-$alg.svg" "$@" |
+		jq -c --arg s "client_credentials-$alg" '.scenario = $s' >>"$WORK/$backend.jsonl" ||
+		echo "bench: $backend client_credentials with $alg failed (kept its partial results)" >&2
 }
 
 bench_backend() {
@@ -157,6 +179,10 @@ bench_backend() {
 	meta "$backend.rss_signin_kb" "$(vm VmHWM "$SERVER_PID")"
 	sleep 1
 	meta "$backend.rss_after_kb" "$(vm VmRSS "$SERVER_PID")"
+
+	# The faster algorithms, last: they leave the server signing with EdDSA.
+	load_alg "$backend" "$db" ES256 1,8,32,128,256 "${cc[@]}"
+	load_alg "$backend" "$db" EdDSA 1,8,32,128,256 "${cc[@]}"
 	stop_server
 	cp "$WORK/$backend.jsonl" "$WORK/results-$backend.jsonl"
 }
