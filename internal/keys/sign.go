@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -67,9 +68,21 @@ func newCompactSigner(alg, kid string, key crypto.Signer) (*compactSigner, error
 	return s, nil
 }
 
+// signSlots bounds the signatures computed at once to the CPUs the process
+// had at start (before serve gives a one-CPU scheduler a second P), and
+// makes the rest wait in arrival order, parked. Without it every request
+// being signed stays runnable, and under load the scheduler shares the
+// CPU among them all: newly arrived requests then waited behind dozens of
+// half-made signatures before being read, out of sight of load shedding,
+// and latencies at 256 clients passed a second. Parked, they leave the
+// CPU to the requests being read, so those are answered or shed at once.
+var signSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+
 // sign returns the compact JWS of payload, built in one buffer:
 // header '.' base64url(payload) '.' base64url(signature).
 func (s *compactSigner) sign(payload []byte) (string, error) {
+	signSlots <- struct{}{}
+	defer func() { <-signSlots }()
 	enc := base64.RawURLEncoding
 	inputLen := len(s.header) + 1 + enc.EncodedLen(len(payload))
 	buf := make([]byte, inputLen+1+enc.EncodedLen(s.sigLen))

@@ -5,8 +5,10 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/base64"
+	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-jose/go-jose/v4"
@@ -141,6 +143,29 @@ func TestSignManyVerify(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSignConcurrently: many requests signing at once all get their own
+// valid token, however few signing slots there are.
+func TestSignConcurrently(t *testing.T) {
+	set := algSet(t, keys.EdDSA)
+	const n = 64
+	toks := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { toks[i], errs[i] = set.Sign([]byte(fmt.Sprintf(`{"n":%d}`, i))) })
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("signer %d: %v", i, errs[i])
+		}
+		payload, err := set.Verify(toks[i])
+		if err != nil || string(payload) != fmt.Sprintf(`{"n":%d}`, i) {
+			t.Errorf("signer %d: payload %q, %v", i, payload, err)
+		}
 	}
 }
 
