@@ -1,33 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/testkit"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the flush timer's goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 func TestBufferedLogKeepsEveryLineInOrder(t *testing.T) {
-	var out lockedBuffer
+	var out testkit.SyncBuffer
 	b := newBufferedLog(&out)
 	var want strings.Builder
 	line := strings.Repeat("x", 100)
@@ -54,7 +36,7 @@ func TestBufferedLogKeepsEveryLineInOrder(t *testing.T) {
 }
 
 func TestBufferedLogFlushesOnItsOwn(t *testing.T) {
-	var out lockedBuffer
+	var out testkit.SyncBuffer
 	b := newBufferedLog(&out)
 	defer b.Close()
 	b.Write([]byte("quiet server\n"))

@@ -2,11 +2,8 @@ package sqlite_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 	"github.com/gatehouse-auth/gatehouse/internal/store/sqlite"
@@ -17,14 +14,7 @@ import (
 func TestAppsAdminMigration(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "gatehouse.db")
-	db := rawDB(t, path)
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 6); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedTo(t, path, 6)
 	for _, q := range []string{
 		`INSERT INTO apps (client_id, name, type, token_endpoint_auth_method, secret_hash, redirect_uris,
 			post_logout_redirect_uris, grant_types, response_types, pkce_required, status, created)

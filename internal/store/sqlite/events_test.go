@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 	"github.com/gatehouse-auth/gatehouse/internal/store/sqlite"
@@ -24,14 +21,7 @@ import (
 func TestEventsMigration(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "gatehouse.db")
-	db := rawDB(t, path)
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 12); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedTo(t, path, 12)
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	old := []store.Event{
 		{UUID: "old1", Published: at, EventType: "app.oauth2.as.token.grant.access_token", Severity: "INFO",
