@@ -97,7 +97,7 @@ func (h *Handler) introspectJWT(r *http.Request, as *authServer, app store.App, 
 	if c.Cid != app.ClientID {
 		return introspection{}, nil
 	}
-	revoked, err := h.store.IsTokenRevoked(r.Context(), c.Jti)
+	revoked, err := h.revocations.revoked(r.Context(), c.Jti)
 	if err != nil || revoked {
 		return introspection{}, err
 	}

@@ -20,16 +20,18 @@ import (
 
 // Handler serves the protocol endpoints.
 type Handler struct {
-	store     store.Store
-	keys      *keys.Manager
-	sessions  *login.Sessions
-	passwords *login.Authenticator
-	branding  *branding.Cache
-	pages     *web.Pages
-	baseURL   string
-	orgID     string
-	now       func() time.Time
-	grants    map[string]grantHandler
+	store store.Store
+	// revocations answers concurrent revocation checks with one query.
+	revocations *revocationLookups
+	keys        *keys.Manager
+	sessions    *login.Sessions
+	passwords   *login.Authenticator
+	branding    *branding.Cache
+	pages       *web.Pages
+	baseURL     string
+	orgID       string
+	now         func() time.Time
+	grants      map[string]grantHandler
 
 	refreshGrace time.Duration
 
@@ -86,6 +88,7 @@ func New(c Config) *Handler {
 		clientKeys:   newClientKeys(c.Now),
 		events:       c.Events,
 	}
+	h.revocations = newRevocationLookups(revocationQueriesAtOnce, c.Store.RevokedAmong)
 	if h.branding == nil {
 		h.branding = branding.NewCache(c.Store, branding.Lifetime)
 	}

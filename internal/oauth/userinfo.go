@@ -48,7 +48,7 @@ func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request, as *authServe
 		apierr.WriteBearer(w, r, apierr.New(apierr.InsufficientScope, "The access token must provide access to at least one of these scopes - openid."))
 		return
 	}
-	revoked, err := h.store.IsTokenRevoked(r.Context(), claims.Jti)
+	revoked, err := h.revocations.revoked(r.Context(), claims.Jti)
 	if err != nil {
 		apierr.WriteJSON(w, r, apierr.Internal(err))
 		return

@@ -62,6 +62,8 @@ const (
 type RevokedTokens interface {
 	RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error
 	IsTokenRevoked(ctx context.Context, jti string) (bool, error)
+	// RevokedAmong returns which of jtis are revoked, in one query.
+	RevokedAmong(ctx context.Context, jtis []string) (map[string]bool, error)
 }
 
 // ClientAssertions remembers the jti of every client assertion (RFC 7523

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/store"
@@ -40,6 +41,38 @@ func (s *Store) IsTokenRevoked(ctx context.Context, jti string) (bool, error) {
 		return false, nil
 	}
 	return err == nil, s.translate(err)
+}
+
+// RevokedAmong looks jtis up in one query. The IN list is padded to a
+// power of two (repeating the first jti) so that a few statements serve
+// every batch size and stay prepared.
+func (s *Store) RevokedAmong(ctx context.Context, jtis []string) (map[string]bool, error) {
+	revoked := make(map[string]bool)
+	if len(jtis) == 0 {
+		return revoked, nil
+	}
+	n := 1
+	for n < len(jtis) {
+		n *= 2
+	}
+	args := make([]any, n)
+	for i := range args {
+		args[i] = jtis[min(i, len(jtis)-1)]
+	}
+	query := `SELECT jti FROM revoked_tokens WHERE jti IN (` + strings.TrimSuffix(strings.Repeat("?,", n), ",") + `)`
+	rows, err := s.query(ctx, query, args...)
+	if err != nil {
+		return nil, s.translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var jti string
+		if err := rows.Scan(&jti); err != nil {
+			return nil, s.translate(err)
+		}
+		revoked[jti] = true
+	}
+	return revoked, s.translate(rows.Err())
 }
 
 func (s *Store) RotateSigningKeys(ctx context.Context, authServerID string, newNext store.SigningKey, notAfter time.Time) (bool, error) {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"testing"
@@ -626,6 +627,26 @@ func testRevokedTokens(t *testing.T, st store.Store) {
 		mustNil(t, "IsTokenRevoked "+jti, err)
 		if got != want {
 			t.Errorf("IsTokenRevoked(%q) = %v, want %v", jti, got, want)
+		}
+	}
+	mustNil(t, "RevokeToken three", st.RevokeToken(ctx, "AT.three", t0.Add(time.Hour)))
+	for _, jtis := range [][]string{
+		nil,
+		{"AT.one"},
+		{"AT.two", "AT.one", "at.one"},
+		{"AT.x1", "AT.x2", "AT.x3", "AT.x4", "AT.x5", "AT.three"}, // padded to 8
+		{"AT.one", "AT.one", "AT.three"},
+	} {
+		got, err := st.RevokedAmong(ctx, jtis)
+		mustNil(t, "RevokedAmong", err)
+		want := map[string]bool{}
+		for _, jti := range jtis {
+			if jti == "AT.one" || jti == "AT.three" {
+				want[jti] = true
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("RevokedAmong(%q) = %v, want %v", jtis, got, want)
 		}
 	}
 }
