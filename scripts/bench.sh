@@ -171,7 +171,7 @@ bench_backend() {
 	load "$backend" discovery 1,8,32,128,256
 	meta "$backend.rss_load_kb" "$(vm VmHWM "$SERVER_PID")"
 
-	# Sign-ins: each worker is prepared with one (argon2id, 64 MiB each, 8 at once).
+	# Sign-ins: each worker is prepared with one (argon2id, 19 MiB each, 8 at once).
 	load "$backend" authcode-session 1,8,32,128,256 "${web[@]}"
 	load "$backend" code-exchange 1,8,32,128,256 "${web[@]}"
 	load "$backend" refresh 1,8,32,128,256 "${web[@]}"
