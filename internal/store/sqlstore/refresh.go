@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/store"
@@ -159,12 +161,16 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, now ti
 	return s.inTx(ctx, func(t tx) error { return s.revokeFamily(ctx, t, familyID, now) })
 }
 
+// revokeFamily locks the family's rows before it writes any revoked_tokens
+// key, as every revocation does (see revokeTokens): two replays taking the
+// two in opposite orders deadlocked on PostgreSQL.
 func (s *Store) revokeFamily(ctx context.Context, t tx, familyID string, now time.Time) error {
-	if _, err := t.exec(ctx, `INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING`,
-		familyTombstone(familyID), now.Add(tombstoneLife).Unix()); err != nil {
-		return s.translate(err)
+	if err := s.revokeTokens(ctx, t, `family_id = ? AND revoked_at IS NULL`, familyID, now); err != nil {
+		return err
 	}
-	return s.revokeTokens(ctx, t, `family_id = ? AND revoked_at IS NULL`, familyID, now)
+	_, err := t.exec(ctx, `INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING`,
+		familyTombstone(familyID), now.Add(tombstoneLife).Unix())
+	return s.translate(err)
 }
 
 // revokeTokens revokes the refresh tokens that where selects (with one
@@ -201,6 +207,8 @@ func (s *Store) revokeTokens(ctx context.Context, t tx, where, arg string, now t
 	if err := rows.Err(); err != nil {
 		return s.translate(err)
 	}
+	// Keys in one order too, for the same reason.
+	slices.SortFunc(ats, func(a, b issued) int { return strings.Compare(a.jti, b.jti) })
 	for _, a := range ats {
 		if a.jti == "" || a.exp <= now.Unix() {
 			continue
