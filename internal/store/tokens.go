@@ -61,7 +61,6 @@ const (
 // jti until they would have expired anyway.
 type RevokedTokens interface {
 	RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error
-	IsTokenRevoked(ctx context.Context, jti string) (bool, error)
 	// RevokedAmong returns which of jtis are revoked, in one query.
 	RevokedAmong(ctx context.Context, jtis []string) (map[string]bool, error)
 }

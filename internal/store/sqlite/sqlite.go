@@ -52,7 +52,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	st, err := sqlstore.NewSplit(ctx, read, write, sqlstore.Dialect{Goose: goose.DialectSQLite3, Translate: translate, Migrations: sub,
-		CacheStatements: true})
+		CacheStatements: true, InsertOrRollback: true, EventTargetsInBody: true})
 	if err != nil {
 		read.Close()
 		write.Close()

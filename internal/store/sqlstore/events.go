@@ -9,8 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/gatehouse-auth/gatehouse/internal/store"
 )
 
@@ -25,7 +23,7 @@ var eventChunkRows = []int{64, 16, 4, 1}
 type eventInsert struct {
 	cols int
 	// queries holds, by row count (one for each of eventChunkRows), the
-	// INSERT and SQLite's INSERT OR ROLLBACK.
+	// INSERT and the INSERT OR ROLLBACK.
 	queries, orRollback map[int]string
 }
 
@@ -53,15 +51,11 @@ var (
 // statement journal of the pages a batch changes, which cost a tenth of
 // its CPU.
 func (s *Store) eventQueries(ins eventInsert) map[int]string {
-	if s.dialect.Goose == goose.DialectSQLite3 {
+	if s.dialect.InsertOrRollback {
 		return ins.orRollback
 	}
 	return ins.queries
 }
-
-// targetsInBody reports that the dialect keeps no log_event_targets table
-// and finds targets in the body instead (SQLite, since 00013).
-func (s *Store) targetsInBody() bool { return s.dialect.Goose == goose.DialectSQLite3 }
 
 // chunks calls fn with the query and values of each chunk of the rows
 // whose values args holds.
@@ -89,7 +83,7 @@ func (s *Store) AppendEvents(ctx context.Context, events []store.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	withTargets := !s.targetsInBody()
+	withTargets := !s.dialect.EventTargetsInBody
 	eventArgs, targetArgs := eventRows(events, withTargets)
 	inserts := []pendingInsert{{logEventsInsert, s.eventQueries(logEventsInsert), eventArgs}}
 	if withTargets {
@@ -289,7 +283,7 @@ func (s *Store) ListEvents(ctx context.Context, q store.EventQuery) ([]store.Eve
 		w.add(`search_text LIKE ? ESCAPE '\'`, "%"+escapeEventLike(strings.ToLower(kw))+"%")
 	}
 	if q.Filter != nil {
-		cond, args, err := filterSQL(*q.Filter, s.targetsInBody())
+		cond, args, err := filterSQL(*q.Filter, s.dialect.EventTargetsInBody)
 		if err != nil {
 			return nil, err
 		}

@@ -34,17 +34,8 @@ func (s *Store) RevokeToken(ctx context.Context, jti string, expiresAt time.Time
 	return s.translate(err)
 }
 
-func (s *Store) IsTokenRevoked(ctx context.Context, jti string) (bool, error) {
-	var one int
-	err := s.queryRow(ctx, `SELECT 1 FROM revoked_tokens WHERE jti = ?`, jti).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, s.translate(err)
-}
-
 // RevokedAmong looks jtis up in one query. The IN list is padded to a
-// power of two (repeating the first jti) so that a few statements serve
+// power of two (repeating the last jti) so that a few statements serve
 // every batch size and stay prepared.
 func (s *Store) RevokedAmong(ctx context.Context, jtis []string) (map[string]bool, error) {
 	revoked := make(map[string]bool)

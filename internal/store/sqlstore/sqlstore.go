@@ -45,6 +45,12 @@ type Dialect struct {
 	// CacheStatements keeps queries prepared (see stmtCache), for a driver
 	// that does not cache them itself (PostgreSQL's pgx does).
 	CacheStatements bool
+	// InsertOrRollback: the database has INSERT OR ROLLBACK, which ends
+	// the whole transaction on a conflict (see Store.eventQueries).
+	InsertOrRollback bool
+	// EventTargetsInBody: the schema keeps no log_event_targets table, and
+	// target filters read the event body's Targets (SQLite, since 00013).
+	EventTargetsInBody bool
 }
 
 // Store is a store.Store over one SQL database.

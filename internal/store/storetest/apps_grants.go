@@ -107,7 +107,7 @@ func testDeleteAppEndsGrants(t *testing.T, st store.Store, user store.User) {
 	if !atRevoked(t, st, live) {
 		t.Error("the access token of a deleted app's refresh token is not revoked")
 	}
-	if revoked, err := st.IsTokenRevoked(ctx, "AT."+used.AccessTokenJTI); err != nil || !revoked {
+	if revoked, err := isRevoked(ctx, st, "AT."+used.AccessTokenJTI); err != nil || !revoked {
 		t.Errorf("the access token of a deleted app's redeemed code: revoked %v, %v", revoked, err)
 	}
 	_, _, err = st.RedeemCode(ctx, unused.Hash, now)
